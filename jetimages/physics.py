@@ -1,0 +1,115 @@
+"""What is simulated for each jet class, and the cuts that define a jet of the dataset.
+
+Every class is a 13 TeV proton-proton process whose hard scattering has a transverse
+momentum (pT-hat) near 1 TeV, so that all five classes share the same jet pT range and
+only their substructure tells them apart.
+"""
+
+from dataclasses import dataclass
+
+SQRT_S_GEV = 13_000.0
+PT_HAT_WINDOW_GEV = (900.0, 1100.0)
+
+JET_RADIUS = 0.8  # anti-kT R, as for the "fat" jets of CMS and the hls4ml sample
+JET_PT_WINDOW_GEV = (800.0, 1200.0)
+JET_MAX_ABS_ETA = 2.0
+# A jet is "of" a hard parton or resonance when their axes are this close in (eta, phi) ...
+MATCH_DELTA_R = 0.6
+# ... and, for t/W/Z, when every quark from the decay lies inside the jet.
+CONTAINMENT_DELTA_R = JET_RADIUS
+
+# Hadronic W and Z decays: to any quark pair (d, u, s, c, b by PDG id).
+_HADRONIC = "1 2 3 4 5"
+
+
+@dataclass(frozen=True)
+class JetClass:
+    """One class of jets: its label, its Pythia processes, and how its jets are truth-matched."""
+
+    label: str
+    name: str
+    processes: tuple[str, ...]
+    decays: tuple[str, ...]
+    # PDG ids (absolute) of the hard-process particle a jet of this class comes from
+    origin_ids: frozenset[int]
+    # True for t, W, Z: the jet must also contain the decay quarks of its origin
+    resonance: bool
+
+    def pythia_settings(self) -> list[str]:
+        return [*self.processes, *self.decays]
+
+
+JET_CLASSES: tuple[JetClass, ...] = (
+    JetClass(
+        label="g",
+        name="gluon",
+        # at leading order both outgoing partons are gluons
+        processes=("HardQCD:gg2gg = on", "HardQCD:qqbar2gg = on"),
+        decays=(),
+        origin_ids=frozenset({21}),
+        resonance=False,
+    ),
+    JetClass(
+        label="q",
+        name="light quark",
+        # both outgoing partons are quarks; qqbar -> q'qbar' restricted to u, d, s
+        processes=("HardQCD:qq2qq = on", "HardQCD:qqbar2qqbarNew = on", "HardQCD:nQuarkNew = 3"),
+        decays=(),
+        origin_ids=frozenset({1, 2, 3}),
+        resonance=False,
+    ),
+    JetClass(
+        label="t",
+        name="top quark",
+        # t -> W b always; both W bosons decay to quarks, so both tops are hadronic
+        processes=("Top:gg2ttbar = on", "Top:qqbar2ttbar = on"),
+        decays=("24:onMode = off", f"24:onIfAny = {_HADRONIC}"),
+        origin_ids=frozenset({6}),
+        resonance=True,
+    ),
+    JetClass(
+        label="w",
+        name="W boson",
+        # a W recoiling against a quark or gluon, decaying to a quark pair
+        processes=("WeakBosonAndParton:qqbar2Wg = on", "WeakBosonAndParton:qg2Wq = on"),
+        decays=("24:onMode = off", f"24:onIfAny = {_HADRONIC}"),
+        origin_ids=frozenset({24}),
+        resonance=True,
+    ),
+    JetClass(
+        label="z",
+        name="Z boson",
+        # gmZmode = 2 keeps the Z alone (no photon interference), decaying to a quark pair
+        processes=(
+            "WeakBosonAndParton:qqbar2gmZg = on",
+            "WeakBosonAndParton:qg2gmZq = on",
+            "WeakZ0:gmZmode = 2",
+        ),
+        decays=("23:onMode = off", f"23:onIfAny = {_HADRONIC}"),
+        origin_ids=frozenset({23}),
+        resonance=True,
+    ),
+)
+
+LABELS: tuple[str, ...] = tuple(jet_class.label for jet_class in JET_CLASSES)
+
+
+def jet_class(label: str) -> JetClass:
+    """The JetClass with this one-letter label, or a ValueError that lists the valid ones."""
+    for candidate in JET_CLASSES:
+        if candidate.label == label:
+            return candidate
+    raise ValueError(f"unknown jet class {label!r}: choose one of {', '.join(LABELS)}")
+
+
+def common_pythia_settings(seed: int) -> list[str]:
+    """Settings shared by every class: beams, pT-hat window, a fixed seed, and a quiet log."""
+    low, high = PT_HAT_WINDOW_GEV
+    return [
+        f"Beams:eCM = {SQRT_S_GEV}",
+        f"PhaseSpace:pTHatMin = {low}",
+        f"PhaseSpace:pTHatMax = {high}",
+        "Random:setSeed = on",
+        f"Random:seed = {seed}",
+        "Print:quiet = on",
+    ]
