@@ -1,0 +1,67 @@
+"""How fast the dataset is made: the full pipeline against Pythia's bare event rate, per class.
+
+Prints numbers, passes or fails nothing. For each class, on one core:
+  - bare:     pythia.next() alone, with the class's settings (events per second);
+  - pipeline: simulate_block (generation, particle read-out, FastJet clustering, truth matching,
+              images, features) in accepted jets per second;
+and their ratio. Then the wall time that the 80 000-jet default needs on all cores, extrapolated
+from those rates, or measured with --full (about a quarter of an hour on 2 cores).
+
+    python benchmarks/dataset_generation.py [--jets 400] [--full]
+"""
+
+import argparse
+import os
+import tempfile
+import time
+
+from jetimages import physics
+from jetimages.generate import generate
+from jetimages.simulation import make_pythia, simulate_block
+
+SEED = 12345
+
+
+def bare_rate(label: str, events: int) -> float:
+    pythia = make_pythia(label, SEED)
+    start = time.perf_counter()
+    for _ in range(events):
+        pythia.next()
+    return events / (time.perf_counter() - start)
+
+
+def pipeline_rate(label: str, jets: int) -> tuple[float, float]:
+    """Accepted jets per second (Pythia initialisation included) and the acceptance per event."""
+    start = time.perf_counter()
+    block = simulate_block(label, SEED, block=0, n_jets=jets)
+    return jets / (time.perf_counter() - start), jets / block.events_generated
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--jets", type=int, default=400, help="jets per class to time (default 400)")
+    parser.add_argument("--full", action="store_true", help="also time the 80 000-jet default on all cores")
+    args = parser.parse_args()
+
+    cores = os.cpu_count() or 1
+    print(f"{'class':<6}{'bare events/s':>15}{'pipeline jets/s':>17}{'acceptance':>12}{'ratio':>8}")
+    seconds_per_jet = []
+    for label in physics.LABELS:
+        bare = bare_rate(label, args.jets)
+        pipeline, acceptance = pipeline_rate(label, args.jets)
+        seconds_per_jet.append(1 / pipeline)
+        print(f"{label:<6}{bare:>15.1f}{pipeline:>17.1f}{acceptance:>12.2f}{pipeline / bare:>8.2f}")
+
+    per_class = 16_000
+    estimate = per_class * sum(seconds_per_jet) / cores
+    print(f"\nextrapolated wall time for 5 x {per_class} jets on {cores} cores: {estimate / 60:.1f} min")
+    if args.full:
+        with tempfile.TemporaryDirectory() as folder:
+            start = time.perf_counter()
+            generate(os.path.join(folder, "jets.h5"), per_class, seed=1)
+            print(f"measured wall time for 5 x {per_class} jets on {cores} cores: "
+                  f"{(time.perf_counter() - start) / 60:.1f} min")
+
+
+if __name__ == "__main__":
+    main()

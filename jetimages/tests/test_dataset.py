@@ -1,0 +1,129 @@
+"""Writing and loading the dataset file, and clear errors for every kind of bad input."""
+
+import h5py
+import numpy as np
+import pytest
+
+from jetimages import dataset, physics
+from jetimages.__main__ import main
+from jetimages.generate import generate, merge, shard_tasks
+
+
+def small_arrays(n=10, seed=0):
+    rng = np.random.default_rng(seed)
+    return {
+        "images": rng.random((n, 20, 20)).astype(np.float32),
+        "labels": np.arange(n) % 5,
+        "features": rng.random((n, 16)).astype(np.float32),
+        "block": np.zeros(n, dtype=int),
+        "row_in_block": np.arange(n),
+    }
+
+
+@pytest.fixture
+def written(tmp_path):
+    path = tmp_path / "jets.h5"
+    arrays = small_arrays()
+    dataset.write_dataset(path, arrays, dataset.file_attributes(seed=1, jets_per_class=2))
+    return path, arrays
+
+
+def test_round_trip_gives_float32_images_and_names(written):
+    path, arrays = written
+    jets = dataset.load_dataset(path)
+    assert jets.images.dtype == np.float32 and jets.images.shape == (10, 20, 20)
+    np.testing.assert_allclose(jets.images, arrays["images"], rtol=1e-3)  # stored as float16
+    np.testing.assert_array_equal(jets.labels, arrays["labels"])
+    assert jets.label_order == ["g", "q", "t", "w", "z"]
+    assert jets.feature_names[0] == "j_zlogz" and len(jets.feature_names) == 16
+    assert jets.attrs["version_pythia8mc"]
+
+
+def test_missing_file_says_how_to_get_one(tmp_path):
+    with pytest.raises(FileNotFoundError, match="python -m jetimages generate"):
+        dataset.load_dataset(tmp_path / "nowhere.h5")
+
+
+def test_corrupt_file_is_named_as_such(tmp_path):
+    path = tmp_path / "jets.h5"
+    path.write_bytes(b"this is not HDF5" * 100)
+    with pytest.raises(ValueError, match="not a readable HDF5 file"):
+        dataset.load_dataset(path)
+
+
+def test_truncated_file_is_named_as_such(written):
+    path, _ = written
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(ValueError, match="HDF5|damaged"):
+        dataset.load_dataset(path)
+
+
+def test_hdf5_file_of_another_kind_is_refused(tmp_path):
+    path = tmp_path / "other.h5"
+    with h5py.File(path, "w") as file:
+        file["something"] = np.zeros(3)
+    with pytest.raises(ValueError, match="not a jet dataset"):
+        dataset.load_dataset(path)
+
+
+def test_images_of_the_wrong_shape_are_refused(tmp_path):
+    arrays = small_arrays()
+    arrays["images"] = np.zeros((10, 16, 16), dtype=np.float32)
+    path = tmp_path / "jets.h5"
+    with h5py.File(path, "w") as file:
+        for name, array in arrays.items():
+            file[name] = array
+        file.attrs["label_order"] = list(physics.LABELS)
+    with pytest.raises(ValueError, match=r"'images' has shape \(10, 16, 16\), expected \(10, 20, 20\)"):
+        dataset.load_dataset(path)
+
+
+def test_failed_write_keeps_the_old_file(written, monkeypatch):
+    path, _ = written
+    before = path.read_bytes()
+    broken = small_arrays()
+    del broken["features"]
+    with pytest.raises(KeyError):
+        dataset.write_dataset(path, broken, dataset.file_attributes(seed=1, jets_per_class=2))
+    assert path.read_bytes() == before
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left behind
+
+
+def test_writing_into_a_missing_folder_is_refused(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        dataset.write_dataset(tmp_path / "no" / "jets.h5", small_arrays(), {})
+
+
+def test_unknown_jet_class_lists_the_known_ones():
+    with pytest.raises(ValueError, match="unknown jet class 'b': choose one of g, q, t, w, z"):
+        physics.jet_class("b")
+
+
+@pytest.mark.parametrize("jets_per_class", [0, -5])
+def test_zero_jets_is_refused(jets_per_class, tmp_path):
+    with pytest.raises(ValueError, match="positive"):
+        generate(tmp_path / "jets.h5", jets_per_class=jets_per_class, seed=1)
+
+
+def test_command_line_reports_bad_input_in_one_line(tmp_path, capsys):
+    code = main(["generate", "--jets-per-class", "10", "--out", str(tmp_path / "missing" / "x.h5")])
+    assert code == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_shards_split_the_blocks_disjointly_and_completely():
+    plan = dataset.block_plan(1_200)
+    shards = [shard_tasks(1_200, k, 4) for k in range(4)]
+    assert sorted(sum(shards, [])) == sorted(plan)
+    assert len(plan) == 5 * 3  # 500 + 500 + 200 jets per class
+    with pytest.raises(ValueError, match="shard must be between 0 and 3"):
+        shard_tasks(1_200, 4, 4)
+
+
+def test_merge_refuses_missing_shards(tmp_path):
+    arrays = small_arrays()
+    attrs = {**dataset.file_attributes(seed=1, jets_per_class=2), "shard": 0, "shards": 2}
+    dataset.write_dataset(tmp_path / "s0.h5", arrays, attrs)
+    with pytest.raises(ValueError, match=r"shards \[1\] of 2 are missing"):
+        merge([tmp_path / "s0.h5"], tmp_path / "all.h5")
+    assert not (tmp_path / "all.h5").exists()
