@@ -27,8 +27,8 @@ from .images import IMAGE_HALF_WIDTH, IMAGE_PIXELS
 SCHEMA_VERSION = 1
 BLOCK_SIZE = 500  # jets per simulation block
 REGENERATE_HINT = (
-    "Restore the committed file with `git checkout -- deep-learning-intro-for-hep/data/jet-images.h5`, "
-    "or make a new one with `python -m jetimages generate --out deep-learning-intro-for-hep/data/jet-images.h5` "
+    "In the book folder, restore the committed file with `git checkout -- data/jet-images.h5`, "
+    "or make a new one with `python -m jetimages generate --out data/jet-images.h5` "
     "(see README.md, 'Regenerating the dataset')."
 )
 

@@ -10,7 +10,8 @@ from scipy import ndimage
 from jetimages import load_dataset, physics
 from jetimages.simulation import simulate_block
 
-DATA = Path(__file__).parents[2] / "deep-learning-intro-for-hep" / "data" / "jet-images.h5"
+BOOK = Path(__file__).parents[2] / "deep-learning-intro-for-hep"
+DATA = BOOK / "data" / "jet-images.h5"
 JETS_PER_CLASS = 16_000
 
 
