@@ -20,18 +20,24 @@ install: $(VENV)/installed.stamp
 
 # -n -W --keep-going: nitpicky, warnings are errors, and every problem is reported at once
 book: install
-	$(BIN)/jupyter-book build $(BOOK) -n -W --keep-going
+	$(BIN)/jupyter-book build $(BOOK) --all -n -W --keep-going
 	@echo "The book is in $(BOOK)/_build/html/index.html"
 
+# The book is built first, every chapter executed once (--all: no page is kept from an earlier build,
+# so every warning is seen again); then one pytest session, whose website tests (marker browser) open
+# that build in Chromium and execute nothing again. The chapters also run once more under nbval there.
 test: install
+	$(BIN)/jupyter-book build $(BOOK) --all -n -W --keep-going
 	$(BIN)/python -m pytest
 
 # the unit tests of the package and the book's structure, without executing the chapters
 test-fast: install
 	$(BIN)/python -m pytest -m "not notebook and not browser"
 
+# the workshop handout: clean .ipynb of every chapter plus data/ in handout/
+# (`make notebooks HANDOUT=--executed` for notebooks with their outputs)
 notebooks: install
-	$(BIN)/python -m jetimages.handout handout
+	$(BIN)/python -m jetimages.handout handout $(HANDOUT)
 
 benchmarks: install
 	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done
