@@ -144,8 +144,8 @@ def simulate_block(label: str, seed: int, block: int, n_jets: int, progress=None
     events_generated = 0
     while len(accepted) < n_jets:
         # Jets are accepted in event order, so the batch size changes nothing but the speed:
-        # about twice the jets still missing (acceptance is 50-90 %), at most MAX_EVENTS_PER_BATCH.
-        batch_size = min(MAX_EVENTS_PER_BATCH, 2 * (n_jets - len(accepted)) + 4)
+        # a few more events than jets still missing (acceptance is 80-90 %), at most MAX_EVENTS_PER_BATCH.
+        batch_size = min(MAX_EVENTS_PER_BATCH, (n_jets - len(accepted)) * 5 // 4 + 4)
         events, truths = [], []
         while len(events) < batch_size:
             if not pythia.next():
