@@ -5,7 +5,7 @@ Prints numbers, passes or fails nothing. For each class, on one core:
   - pipeline: simulate_block (generation, particle read-out, FastJet clustering, truth matching,
               images, features) in accepted jets per second;
 and their ratio. Then the wall time that the 80 000-jet default needs on all cores, extrapolated
-from those rates, or measured with --full (about a quarter of an hour on 2 cores).
+from those rates, or measured with --full (10 to 15 minutes on 2 cores).
 
     python benchmarks/dataset_generation.py [--jets 400] [--full]
 """
