@@ -10,8 +10,9 @@ from unittest import mock
 
 import jupytext
 import pytest
-import yaml
 from nbval import plugin as nbval_plugin
+
+from jetimages import handout
 
 BOOK = Path(__file__).parent / "deep-learning-intro-for-hep"
 collect_ignore_glob = ["deep-learning-intro-for-hep/*.ipynb"]
@@ -19,8 +20,7 @@ collect_ignore_glob = ["deep-learning-intro-for-hep/*.ipynb"]
 
 def toc_chapters() -> list[str]:
     """File stems of every chapter in _toc.yml, the root page first."""
-    toc = yaml.safe_load((BOOK / "_toc.yml").read_text())
-    return [toc["root"], *(entry["file"] for entry in toc.get("chapters", []))]
+    return handout.toc_chapters(BOOK)
 
 
 class MystChapter(nbval_plugin.IPyNbFile):

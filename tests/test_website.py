@@ -35,10 +35,10 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import pytest
-import yaml
-
 import conftest
+import pytest
+
+from jetimages.handout import toc_chapters
 
 pytestmark = pytest.mark.browser
 
@@ -95,8 +95,7 @@ def in_ci() -> bool:
 
 def chapters() -> list[str]:
     """File stems of every chapter in the book's _toc.yml, the root page first."""
-    toc = yaml.safe_load((BOOK / "_toc.yml").read_text())
-    return [toc["root"], *(entry["file"] for entry in toc.get("chapters", []))]
+    return toc_chapters(BOOK)
 
 
 # ------------------------------------------------------------------------------------------------
