@@ -1,14 +1,13 @@
-"""The dataset file: how it is assembled from blocks, written safely, and loaded with checks.
+"""The dataset files: how they are assembled from blocks, written safely, and loaded with checks.
 
-Layout of `jet-images.h5` (one row per jet, classes shuffled together):
+A dataset is two HDF5 files with one row per jet, in the same (shuffled) order:
 
-    images        (N, 20, 20)  float16 on disk, float32 when loaded: % of the jet's pT per pixel
-    labels        (N,)         uint8, index into the attribute `label_order` (g, q, t, w, z)
-    features      (N, 16)      float32, named by the attribute `feature_names`
-    block         (N,)         uint16, the simulation block each jet came from ...
-    row_in_block  (N,)         uint16, ... and its place in that block (for reproducibility checks)
+    jet-images.h5        the images, their extra channels, the 16 features, the jet kinematics
+    jet-constituents.h5  the hardest particles of each jet, for particle-set networks
 
-Attributes record the cuts, the image geometry, the seed and the software versions.
+ARRAYS below lists every array: its file, dtype on disk, units and meaning. Both files carry
+the same attributes: the cuts, the image geometry, the seed and the software versions. A shard
+(one part of a dataset made on its own) is a single file holding every array.
 """
 
 import os
@@ -21,27 +20,98 @@ import h5py
 import numpy as np
 
 from . import physics
+from .constituents import MAX_PARTICLES, PARTICLE_FEATURES, PARTICLE_TYPES
 from .features import FEATURE_NAMES
-from .images import IMAGE_HALF_WIDTH, IMAGE_PIXELS
+from .images import CHANNEL_NAMES, IMAGE_HALF_WIDTH, IMAGE_PIXELS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BLOCK_SIZE = 500  # jets per simulation block
 REGENERATE_HINT = (
-    "In the book folder, restore the committed file with `git checkout -- data/jet-images.h5`, "
-    "or make a new one with `python -m jetimages generate --out data/jet-images.h5` "
+    "In the book folder, restore the committed files with `git checkout -- data/`, "
+    "or make new ones with `python -m jetimages generate --out data/jet-images.h5` "
     "(see README.md, 'Regenerating the dataset')."
 )
 
 
+@dataclass(frozen=True)
+class ArraySpec:
+    file: str  # "images" or "constituents": which of the two files holds it (ids are in both)
+    dtype: type
+    shape: tuple  # per jet
+    units: str
+    # Floats are rounded to this many mantissa bits (relative precision 2**-bits) before
+    # compression, as CMS's NanoAOD does: far finer than the detector, and half the bytes.
+    mantissa_bits: int | None = None
+
+
+def round_mantissa(values: np.ndarray, bits: int) -> np.ndarray:
+    """float32 values rounded to the nearest number with `bits` mantissa bits (ties away from 0)."""
+    as_integers = np.ascontiguousarray(values, dtype=np.float32).view(np.uint32)
+    dropped = 23 - bits
+    rounded = (as_integers + np.uint32(1 << (dropped - 1))) & np.uint32(0xFFFFFFFF << dropped & 0xFFFFFFFF)
+    return rounded.view(np.float32)
+
+
+def stored_values(name: str, values: np.ndarray) -> np.ndarray:
+    """An array exactly as the dataset file stores it: its dtype, rounded as ARRAYS says."""
+    spec = ARRAYS[name]
+    values = np.asarray(values).astype(spec.dtype)
+    return values if spec.mantissa_bits is None else round_mantissa(values, spec.mantissa_bits)
+
+
+_PIXELS = (IMAGE_PIXELS, IMAGE_PIXELS)
+ARRAYS: dict[str, ArraySpec] = {
+    "images": ArraySpec("images", np.float32, _PIXELS, "percent of the jet's summed constituent pT", 12),
+    "channels": ArraySpec(
+        "images", np.float32, (len(CHANNEL_NAMES), *_PIXELS), "per channel_names: particles; percent", 12
+    ),
+    "features": ArraySpec("images", np.float32, (len(FEATURE_NAMES),), "per feature_names (masses in GeV)"),
+    "jet_pt": ArraySpec("images", np.float32, (), "GeV"),
+    "jet_mass": ArraySpec("images", np.float32, (), "GeV"),
+    "jet_eta": ArraySpec("images", np.float32, (), "pseudorapidity"),
+    "n_constituents": ArraySpec("images", np.uint16, (), "particles"),
+    "particles": ArraySpec(
+        "constituents", np.float32, (MAX_PARTICLES, len(PARTICLE_FEATURES)), "per particle_feature_names", 12
+    ),
+    "n_particles": ArraySpec("constituents", np.uint16, (), "particles (rows of 'particles' that are real)"),
+    "labels": ArraySpec("both", np.uint8, (), "index into label_order"),
+    "block": ArraySpec("both", np.uint16, (), "simulation block"),
+    "row_in_block": ArraySpec("both", np.uint16, (), "row within the block"),
+}
+
+
+def arrays_of(file: str) -> list[str]:
+    """The names of the arrays that the "images" or the "constituents" file holds."""
+    return [name for name, spec in ARRAYS.items() if spec.file in (file, "both")]
+
+
+def constituents_path(images_path: str | os.PathLike) -> Path:
+    """Where the constituents file of a dataset lives: beside its images file, named after it."""
+    images_path = Path(images_path)
+    name = images_path.name
+    new_name = name.replace("images", "constituents") if "images" in name else f"{images_path.stem}-constituents.h5"
+    return images_path.with_name(new_name)
+
+
 @dataclass
 class JetDataset:
-    """A loaded dataset: arrays in memory plus the file's attributes."""
+    """A loaded dataset: arrays in memory plus the files' attributes.
+
+    `particles` and `n_particles` are None unless the constituents were asked for.
+    """
 
     images: np.ndarray
+    channels: np.ndarray
     labels: np.ndarray
     features: np.ndarray
+    jet_pt: np.ndarray
+    jet_mass: np.ndarray
+    jet_eta: np.ndarray
+    n_constituents: np.ndarray
     block: np.ndarray
     row_in_block: np.ndarray
+    particles: np.ndarray | None = None
+    n_particles: np.ndarray | None = None
     attrs: dict = field(default_factory=dict)
 
     @property
@@ -51,6 +121,14 @@ class JetDataset:
     @property
     def feature_names(self) -> list[str]:
         return list(self.attrs["feature_names"])
+
+    @property
+    def channel_names(self) -> list[str]:
+        return list(self.attrs["channel_names"])
+
+    @property
+    def particle_feature_names(self) -> list[str]:
+        return list(self.attrs["particle_feature_names"])
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -77,6 +155,10 @@ def file_attributes(seed: int, jets_per_class: int) -> dict:
         "label_order": list(physics.LABELS),
         "label_names": [jet_class.name for jet_class in physics.JET_CLASSES],
         "feature_names": list(FEATURE_NAMES),
+        "channel_names": list(CHANNEL_NAMES),
+        "particle_feature_names": list(PARTICLE_FEATURES),
+        "particle_type_names": list(PARTICLE_TYPES),
+        "max_particles": MAX_PARTICLES,
         "seed": seed,
         "jets_per_class": jets_per_class,
         "block_size": BLOCK_SIZE,
@@ -100,9 +182,8 @@ def shuffle_rows(arrays: dict[str, np.ndarray], seed: int) -> dict[str, np.ndarr
     return {name: array[permutation] for name, array in arrays.items()}
 
 
-def write_dataset(path: str | os.PathLike, arrays: dict[str, np.ndarray], attrs: dict) -> Path:
-    """Write atomically: into a temporary file beside `path`, renamed over it only when complete."""
-    path = Path(path)
+def _write_temporary(path: Path, names: list[str], arrays: dict[str, np.ndarray], attrs: dict) -> Path:
+    """Write the named arrays into a new temporary file beside `path`, and return its name."""
     if not path.parent.is_dir():
         raise FileNotFoundError(f"cannot write {path}: the folder {path.parent} does not exist; create it first")
     handle, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
@@ -111,34 +192,54 @@ def write_dataset(path: str | os.PathLike, arrays: dict[str, np.ndarray], attrs:
         with h5py.File(temporary, "w") as file:
             # no modification times in the file, so that the same arrays give the same bytes
             compression = {"compression": "gzip", "compression_opts": 9, "shuffle": True, "track_times": False}
-            chunk_rows = max(1, min(1000, len(arrays["labels"])))
-            file.create_dataset(
-                "images", data=arrays["images"].astype(np.float16), chunks=(chunk_rows, 20, 20), **compression
-            )
-            file.create_dataset("labels", data=arrays["labels"].astype(np.uint8), **compression)
-            file.create_dataset("features", data=arrays["features"].astype(np.float32), **compression)
-            file.create_dataset("block", data=arrays["block"].astype(np.uint16), **compression)
-            file.create_dataset("row_in_block", data=arrays["row_in_block"].astype(np.uint16), **compression)
+            rows = max(1, min(1000, len(arrays["labels"])))
+            for name in names:
+                spec = ARRAYS[name]
+                data = stored_values(name, arrays[name])
+                dataset = file.create_dataset(name, data=data, chunks=(rows, *spec.shape), **compression)
+                dataset.attrs["units"] = spec.units
             for key, value in attrs.items():
                 file.attrs[key] = value
         os.chmod(temporary, 0o644)  # mkstemp makes the file private; a dataset is for everyone
-        os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    return path
+    return Path(temporary)
+
+
+def write_dataset(
+    path: str | os.PathLike,
+    arrays: dict[str, np.ndarray],
+    attrs: dict,
+    constituents: str | os.PathLike | None = None,
+) -> Path:
+    """Write a dataset atomically: into temporary files beside the targets, renamed only when complete.
+
+    With `constituents`, the image arrays go to `path` and the particle arrays to that second file;
+    without it (a shard), every array goes to `path`.
+    """
+    targets = {Path(path): list(ARRAYS)} if constituents is None else {
+        Path(path): arrays_of("images"),
+        Path(constituents): arrays_of("constituents"),
+    }
+    written: dict[Path, Path] = {}
+    try:
+        for target, names in targets.items():
+            written[target] = _write_temporary(target, names, arrays, attrs)
+        for target, temporary in written.items():
+            os.replace(temporary, target)
+    finally:
+        for temporary in written.values():
+            temporary.unlink(missing_ok=True)
+    return Path(path)
 
 
 def _text(value) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def load_dataset(path: str | os.PathLike = "data/jet-images.h5") -> JetDataset:
-    """Load the whole dataset into memory (images as float32), checking that it is what it claims.
-
-    Raises FileNotFoundError or ValueError with a message that says how to get a good file.
-    """
-    path = Path(path)
+def _read_file(path: Path, names: list[str]) -> tuple[dict[str, np.ndarray], dict]:
+    """Read the named arrays and every attribute of one dataset file, or say clearly what is wrong."""
     if not path.is_file():
         raise FileNotFoundError(f"no dataset at {path.resolve()}. {REGENERATE_HINT}")
     try:
@@ -146,30 +247,56 @@ def load_dataset(path: str | os.PathLike = "data/jet-images.h5") -> JetDataset:
     except OSError as error:
         raise ValueError(f"{path} is not a readable HDF5 file ({error}); it may be truncated. {REGENERATE_HINT}") from None
     with file:
-        missing = [name for name in ("images", "labels", "features", "block", "row_in_block") if name not in file]
-        if missing or "label_order" not in file.attrs:
-            raise ValueError(f"{path} is an HDF5 file but not a jet dataset: it lacks {missing or ['label_order']}. {REGENERATE_HINT}")
+        if "label_order" not in file.attrs:
+            raise ValueError(f"{path} is an HDF5 file but not a jet dataset: it has no label_order. {REGENERATE_HINT}")
+        schema = int(file.attrs.get("schema_version", 0))
+        if schema != SCHEMA_VERSION:
+            raise ValueError(
+                f"{path} is a jet dataset of schema version {schema}, but this version of jetimages reads "
+                f"version {SCHEMA_VERSION}. {REGENERATE_HINT}"
+            )
+        missing = [name for name in names if name not in file]
+        if missing:
+            raise ValueError(f"{path} is an HDF5 file but not a complete jet dataset: it lacks {missing}. {REGENERATE_HINT}")
         try:
-            arrays = {name: file[name][:] for name in ("images", "labels", "features", "block", "row_in_block")}
+            arrays = {name: file[name][:] for name in names}
         except OSError as error:
             raise ValueError(f"{path} is damaged: {error}. {REGENERATE_HINT}") from None
         attrs = {key: file.attrs[key] for key in file.attrs}
-    attrs["label_order"] = [_text(label) for label in attrs["label_order"]]
-    attrs["feature_names"] = [_text(name) for name in attrs.get("feature_names", [])]
+    for key in ("label_order", "label_names", "feature_names", "channel_names", "particle_feature_names", "particle_type_names"):
+        if key in attrs:
+            attrs[key] = [_text(value) for value in attrs[key]]
 
     n = len(arrays["labels"])
-    expected = {"images": (n, IMAGE_PIXELS, IMAGE_PIXELS), "features": (n, len(FEATURE_NAMES))}
-    for name, shape in expected.items():
-        if arrays[name].shape != shape:
-            raise ValueError(f"{path}: '{name}' has shape {arrays[name].shape}, expected {shape}. {REGENERATE_HINT}")
+    for name in names:
+        expected = (n, *ARRAYS[name].shape)
+        if arrays[name].shape != expected:
+            raise ValueError(f"{path}: '{name}' has shape {arrays[name].shape}, expected {expected}. {REGENERATE_HINT}")
     if n and arrays["labels"].max() >= len(attrs["label_order"]):
         raise ValueError(f"{path}: labels go up to {arrays['labels'].max()} but only {attrs['label_order']} exist")
+    return arrays, attrs
 
-    return JetDataset(
-        images=arrays["images"].astype(np.float32),
-        labels=arrays["labels"].astype(np.int64),
-        features=arrays["features"],
-        block=arrays["block"],
-        row_in_block=arrays["row_in_block"],
-        attrs=attrs,
-    )
+
+def load_dataset(
+    path: str | os.PathLike = "data/jet-images.h5", constituents: bool | str | os.PathLike = False
+) -> JetDataset:
+    """Load a dataset into memory, checking that it is what it claims.
+
+    constituents: False to read the images file alone; True to read the particles too, from the
+    constituents file beside it; or the path of that file. Raises FileNotFoundError or
+    ValueError with a message that says how to get a good file.
+    """
+    path = Path(path)
+    arrays, attrs = _read_file(path, arrays_of("images"))
+    if constituents is not False:
+        other = constituents_path(path) if constituents is True else Path(constituents)
+        particle_arrays, _ = _read_file(other, arrays_of("constituents"))
+        for name in ("labels", "block", "row_in_block"):
+            if not np.array_equal(particle_arrays[name], arrays[name]):
+                raise ValueError(
+                    f"{other} does not hold the same jets, in the same order, as {path} ('{name}' differs): "
+                    f"they come from different datasets. {REGENERATE_HINT}"
+                )
+        arrays.update(particles=particle_arrays["particles"], n_particles=particle_arrays["n_particles"])
+    arrays["labels"] = arrays["labels"].astype(np.int64)
+    return JetDataset(**arrays, attrs=attrs)

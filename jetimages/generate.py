@@ -26,20 +26,14 @@ def simulate_blocks(tasks: list[tuple[str, int, int]], seed: int, workers: int) 
             outputs = map(_run_block, jobs)
             for result in outputs:
                 results.append(result)
-                bar.update(len(result.images))
+                bar.update(len(result))
         else:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 for result in pool.imap_unordered(_run_block, jobs):
                     results.append(result)
-                    bar.update(len(result.images))
+                    bar.update(len(result))
     results.sort(key=lambda r: (dataset.physics.LABELS.index(r.label), r.block))
-    return {
-        "images": np.concatenate([r.images for r in results]),
-        "features": np.concatenate([r.features for r in results]),
-        "labels": np.concatenate([np.full(len(r.images), dataset.physics.LABELS.index(r.label)) for r in results]),
-        "block": np.concatenate([np.full(len(r.images), r.block) for r in results]),
-        "row_in_block": np.concatenate([np.arange(len(r.images)) for r in results]),
-    }
+    return {name: np.concatenate([r.arrays[name] for r in results]) for name in dataset.ARRAYS}
 
 
 def shard_tasks(jets_per_class: int, shard: int, shards: int) -> list[tuple[str, int, int]]:
@@ -49,23 +43,28 @@ def shard_tasks(jets_per_class: int, shard: int, shards: int) -> list[tuple[str,
 
 
 def generate(out: str | os.PathLike, jets_per_class: int, seed: int, shard: int = 0, shards: int = 1,
-             workers: int | None = None) -> Path:
-    """Simulate a whole dataset (shards == 1, rows shuffled) or one shard of it (rows in block order)."""
+             workers: int | None = None, constituents_out: str | os.PathLike | None = None) -> Path:
+    """Simulate a whole dataset (shards == 1, rows shuffled) or one shard of it (rows in block order).
+
+    A whole dataset is two files: `out` and `constituents_out` (by default beside `out`, see
+    dataset.constituents_path); a shard is the one file `out`.
+    """
     out = Path(out)
     if not out.parent.is_dir():
         raise FileNotFoundError(f"cannot write {out}: the folder {out.parent} does not exist; create it first")
     tasks = shard_tasks(jets_per_class, shard, shards)
     arrays = simulate_blocks(tasks, seed, workers or os.cpu_count() or 1)
     attrs = dataset.file_attributes(seed, jets_per_class)
-    if shards == 1:
-        arrays = dataset.shuffle_rows(arrays, seed)
-    else:
+    if shards > 1:
         attrs.update(shard=shard, shards=shards)
-    return dataset.write_dataset(out, arrays, attrs)
+        return dataset.write_dataset(out, arrays, attrs)
+    constituents_out = constituents_out or dataset.constituents_path(out)
+    return dataset.write_dataset(out, dataset.shuffle_rows(arrays, seed), attrs, constituents_out)
 
 
-def merge(shard_paths: list[str | os.PathLike], out: str | os.PathLike) -> Path:
-    """Join the shards of one dataset into the shuffled file that `generate` would have made whole."""
+def merge(shard_paths: list[str | os.PathLike], out: str | os.PathLike,
+          constituents_out: str | os.PathLike | None = None) -> Path:
+    """Join the shards of one dataset into the shuffled files that `generate` would have made whole."""
     arrays: dict[str, list[np.ndarray]] = {}
     attrs = None
     seen_shards = set()
@@ -76,7 +75,7 @@ def merge(shard_paths: list[str | os.PathLike], out: str | os.PathLike) -> Path:
             shard_attrs = dict(file.attrs)
             if "shard" not in shard_attrs:
                 raise ValueError(f"{path} is not a shard (it has no 'shard' attribute); merge takes shard files")
-            for name in ("images", "labels", "features", "block", "row_in_block"):
+            for name in dataset.ARRAYS:
                 arrays.setdefault(name, []).append(file[name][:])
         seen_shards.add(int(shard_attrs.pop("shard")))
         shards = int(shard_attrs.pop("shards"))
@@ -93,4 +92,5 @@ def merge(shard_paths: list[str | os.PathLike], out: str | os.PathLike) -> Path:
     # the same attributes, in the same order, as a whole-dataset run writes; versions from the shards
     merged_attrs = dataset.file_attributes(seed, int(attrs["jets_per_class"]))
     merged_attrs.update({key: str(value) for key, value in attrs.items() if key.startswith("version_")})
-    return dataset.write_dataset(out, dataset.shuffle_rows(joined, seed), merged_attrs)
+    constituents_out = constituents_out or dataset.constituents_path(out)
+    return dataset.write_dataset(out, dataset.shuffle_rows(joined, seed), merged_attrs, constituents_out)

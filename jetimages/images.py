@@ -49,8 +49,27 @@ def centred_rotated_coordinates(constituents: np.ndarray) -> tuple[np.ndarray, n
     return pt, x, y
 
 
+def _pixelize(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Sum the weights (or count the particles) in each pixel; rows along y, columns along x."""
+    grid, _, _ = np.histogram2d(y, x, bins=(PIXEL_EDGES, PIXEL_EDGES), weights=weights)
+    return grid
+
+
 def jet_image(constituents: np.ndarray) -> np.ndarray:
     """The (20, 20) float32 image of one jet: rows run along y (bottom to top), columns along x."""
     pt, x, y = centred_rotated_coordinates(constituents)
-    image, _, _ = np.histogram2d(y, x, bins=(PIXEL_EDGES, PIXEL_EDGES), weights=pt)
-    return (100.0 * image / pt.sum()).astype(np.float32)
+    return (100.0 * _pixelize(x, y, pt) / pt.sum()).astype(np.float32)
+
+
+# The extra channels of "deep learning in color" (Komiske, Metodiev, Schwartz 2017), pixelized
+# exactly like the image: how many particles fell in each pixel, and the percent of the jet's pT
+# that charged particles carry there (never more than the image's pixel).
+CHANNEL_NAMES: tuple[str, ...] = ("particle_count", "charged_pt_percent")
+
+
+def jet_channels(constituents: np.ndarray, charge: np.ndarray) -> np.ndarray:
+    """The (2, 20, 20) float32 channels of one jet, in the order of CHANNEL_NAMES."""
+    pt, x, y = centred_rotated_coordinates(constituents)
+    count = _pixelize(x, y)
+    charged = 100.0 * _pixelize(x, y, np.where(charge != 0, pt, 0.0)) / pt.sum()
+    return np.stack([count, charged]).astype(np.float32)

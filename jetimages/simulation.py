@@ -14,8 +14,9 @@ import numpy as np
 import pythia8mc
 
 from . import kinematics, physics
+from .constituents import MAX_PARTICLES, particle_table
 from .features import jet_features
-from .images import jet_image
+from .images import jet_channels, jet_image
 
 MAX_EVENTS_PER_BATCH = 200  # events clustered together by one call of FastJet's array interface
 _MIN_JET_PT_GEV = 100.0
@@ -66,10 +67,15 @@ def _decay_quarks(event, index: int) -> list[tuple[float, float]]:
     return quarks
 
 
+# columns of the particle arrays read from an event: the four-momentum first, as FastJet wants it
+PARTICLE_COLUMNS = ("px", "py", "pz", "E", "charge", "pdg_id")
+
+
 def read_event(event, jet_class: physics.JetClass) -> tuple[np.ndarray, Truth]:
-    """The visible final-state particles' four-momenta (n, 4), and the truth for matching."""
+    """The visible final-state particles (n, 6), columns PARTICLE_COLUMNS, and the truth for matching."""
     particles = np.array(
-        [(p.px(), p.py(), p.pz(), p.e()) for p in event if p.isFinal() and p.isVisible()], dtype=np.float64
+        [(p.px(), p.py(), p.pz(), p.e(), p.charge(), p.id()) for p in event if p.isFinal() and p.isVisible()],
+        dtype=np.float64,
     )
     truth = Truth(origins=[], decay_quarks=[])
     # the hard process sits at the top of the record, right after the beams and incoming partons
@@ -99,9 +105,9 @@ def _matches(jet_eta: float, jet_phi: float, truth: Truth, resonance: bool) -> b
 def select_jets(events: list[np.ndarray], truths: list[Truth], jet_class: physics.JetClass) -> list[np.ndarray]:
     """Cluster a batch of events; from each, keep at most one jet: the hardest of the two
     leading jets that passes the pT window, the |eta| cut and the truth match. Returns the
-    constituents (m, 4) of each kept jet, in event order."""
+    constituents (m, 6) of each kept jet, in event order, columns as read by read_event."""
     counts = [len(particles) for particles in events]
-    flat = np.concatenate(events)
+    flat = np.concatenate(events)[:, :4]
     array = ak.zip({name: ak.unflatten(flat[:, k], counts) for k, name in enumerate(("px", "py", "pz", "E"))})
     sequence = fastjet.ClusterSequence(array, _ANTI_KT)
     jets = sequence.inclusive_jets(min_pt=_MIN_JET_PT_GEV)
@@ -128,9 +134,32 @@ def select_jets(events: list[np.ndarray], truths: list[Truth], jet_class: physic
 class Block:
     label: str
     block: int
-    images: np.ndarray  # (n, 20, 20) float32
-    features: np.ndarray  # (n, 16) float32
+    arrays: dict[str, np.ndarray]  # one row per jet; names and meaning as in dataset.ARRAYS
     events_generated: int
+
+    def __len__(self) -> int:
+        return len(self.arrays["labels"])
+
+
+def jet_arrays(jets: list[np.ndarray], label: str, block: int) -> dict[str, np.ndarray]:
+    """Every per-jet array of the dataset, for jets given as (m, 6) constituent arrays."""
+    p4 = [jet[:, :4] for jet in jets]
+    total = np.array([momenta.sum(axis=0) for momenta in p4])
+    tables = [particle_table(jet[:, :4], jet[:, 4], jet[:, 5]) for jet in jets]
+    return {
+        "images": np.stack([jet_image(momenta) for momenta in p4]),
+        "channels": np.stack([jet_channels(jet[:, :4], jet[:, 4]) for jet in jets]),
+        "features": jet_features(p4),
+        "jet_pt": kinematics.pt(total),
+        "jet_mass": kinematics.mass(total),
+        "jet_eta": kinematics.eta(total),
+        "n_constituents": np.array([len(jet) for jet in jets]),
+        "particles": np.stack(tables),
+        "n_particles": np.minimum([len(jet) for jet in jets], MAX_PARTICLES),
+        "labels": np.full(len(jets), physics.LABELS.index(label)),
+        "block": np.full(len(jets), block),
+        "row_in_block": np.arange(len(jets)),
+    }
 
 
 def simulate_block(label: str, seed: int, block: int, n_jets: int, progress=None) -> Block:
@@ -158,10 +187,4 @@ def simulate_block(label: str, seed: int, block: int, n_jets: int, progress=None
         accepted.extend(new)
         if progress is not None:
             progress(len(new))
-    return Block(
-        label=label,
-        block=block,
-        images=np.stack([jet_image(jet) for jet in accepted]),
-        features=jet_features(accepted),
-        events_generated=events_generated,
-    )
+    return Block(label, block, jet_arrays(accepted, label, block), events_generated)
