@@ -145,8 +145,15 @@ def block_plan(jets_per_class: int) -> list[tuple[str, int, int]]:
     return plan
 
 
+# Every package whose version can change the bytes of a dataset: the simulation, the clustering
+# and correlators, the arrays and their arithmetic, and the file format.
+VERSIONED_PACKAGES = ("pythia8mc", "fastjet", "awkward", "numpy", "h5py", "jetimages")
+
+
 def software_versions() -> dict[str, str]:
-    return {f"version_{name}": metadata.version(name) for name in ("pythia8mc", "fastjet", "jetimages")}
+    versions = {f"version_{name}": metadata.version(name) for name in VERSIONED_PACKAGES}
+    versions["version_hdf5"] = h5py.version.hdf5_version
+    return versions
 
 
 def file_attributes(seed: int, jets_per_class: int) -> dict:
