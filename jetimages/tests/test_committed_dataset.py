@@ -2,22 +2,30 @@
 
 from pathlib import Path
 
+import h5py
 import numpy as np
 import pytest
 from particle import Particle
 from scipy import ndimage
 
-from jetimages import load_dataset, physics
+from jetimages import dataset, load_dataset, physics
+from jetimages.constituents import MAX_PARTICLES, PARTICLE_FEATURES
+from jetimages.images import IMAGE_HALF_WIDTH
 from jetimages.simulation import simulate_block
 
 BOOK = Path(__file__).parents[2] / "deep-learning-intro-for-hep"
 DATA = BOOK / "data" / "jet-images.h5"
+CONSTITUENTS = BOOK / "data" / "jet-constituents.h5"
 JETS_PER_CLASS = 16_000
 
 
 @pytest.fixture(scope="module")
 def jets():
-    return load_dataset(DATA)
+    return load_dataset(DATA, constituents=True)
+
+
+def particle_column(jets, name):
+    return jets.particles[:, :, PARTICLE_FEATURES.index(name)]
 
 
 def of_class(jets, label, array):
@@ -35,8 +43,10 @@ def mass_peak(masses, low=40.0, high=260.0, width=4.0):
 
 
 def test_size_schema_and_balance(jets):
-    assert DATA.stat().st_size <= 30e6
+    assert DATA.stat().st_size <= 50e6 and CONSTITUENTS.stat().st_size <= 50e6
     assert jets.images.shape == (5 * JETS_PER_CLASS, 20, 20) and jets.images.dtype == np.float32
+    assert jets.channels.shape == (5 * JETS_PER_CLASS, 2, 20, 20)
+    assert jets.particles.shape == (5 * JETS_PER_CLASS, MAX_PARTICLES, len(PARTICLE_FEATURES))
     assert jets.features.shape == (5 * JETS_PER_CLASS, 16)
     assert jets.label_order == ["g", "q", "t", "w", "z"]
     np.testing.assert_array_equal(np.bincount(jets.labels), [JETS_PER_CLASS] * 5)
@@ -47,7 +57,63 @@ def test_size_schema_and_balance(jets):
 def test_images_hold_percent_of_jet_pt(jets):
     totals = jets.images.sum(axis=(1, 2))
     assert np.median(totals) == pytest.approx(100.0, abs=0.5)
-    assert totals.max() <= 100.5  # float16 storage rounds each pixel a little
+    assert totals.max() <= 100.1  # 12 mantissa bits round each pixel a little
+
+
+def test_sums_over_a_class_are_finite_for_a_reader_with_plain_h5py():
+    """Summing raw images with NumPy, as an outside reader would, gives finite, exact-enough sums."""
+    with h5py.File(DATA, "r") as file:
+        images, labels = file["images"][:], file["labels"][:]
+    assert images.dtype == np.float32
+    for label in range(len(physics.LABELS)):
+        summed = images[labels == label].sum(axis=0)
+        exact = images[labels == label].astype(np.float64).sum(axis=0)
+        assert np.all(np.isfinite(summed))
+        np.testing.assert_allclose(summed, exact, rtol=1e-4, atol=1e-3)
+
+
+def test_jet_kinematics_are_in_the_cuts_and_have_units(jets):
+    low, high = physics.JET_PT_WINDOW_GEV
+    assert np.all((jets.jet_pt >= low * 0.999) & (jets.jet_pt <= high * 1.001))
+    assert np.all(np.abs(jets.jet_eta) <= physics.JET_MAX_ABS_ETA * 1.001)
+    np.testing.assert_array_equal(jets.n_constituents, jets.features[:, jets.feature_names.index("j_multiplicity")])
+    # grooming only removes soft, wide-angle particles: the ungroomed mass is larger
+    groomed = jets.features[:, jets.feature_names.index("j_mass_mmdt")]
+    assert np.mean(jets.jet_mass >= 0.999 * groomed) > 0.99
+    with h5py.File(DATA, "r") as file:
+        units = {name: file[name].attrs["units"] for name in ("jet_pt", "jet_mass", "jet_eta", "n_constituents")}
+    assert units["jet_pt"] == units["jet_mass"] == "GeV"
+
+
+def test_count_channel_counts_the_particles_inside_the_window(jets):
+    counts = jets.channels[:, jets.channel_names.index("particle_count")].sum(axis=(1, 2))
+    assert np.all(counts <= jets.n_constituents)
+    # every jet with all of its particles in the constituents file can be checked one by one
+    complete = jets.n_constituents <= MAX_PARTICLES
+    x, y = particle_column(jets, "x"), particle_column(jets, "y")
+    real = np.arange(MAX_PARTICLES) < jets.n_particles[:, None]
+    inside = real & (np.abs(x) < IMAGE_HALF_WIDTH) & (np.abs(y) < IMAGE_HALF_WIDTH)
+    assert complete.sum() > 10_000
+    np.testing.assert_array_equal(counts[complete], inside[complete].sum(axis=1))
+
+
+def test_charged_channel_never_exceeds_the_total(jets):
+    charged = jets.channels[:, jets.channel_names.index("charged_pt_percent")]
+    assert np.all(charged <= jets.images)
+    share = charged.sum(axis=(1, 2)) / jets.images.sum(axis=(1, 2))
+    assert 0.5 < np.median(share) < 0.75  # about 60 % of a jet's energy is carried by charged hadrons
+
+
+def test_constituents_are_the_same_jets_hardest_first(jets):
+    with h5py.File(CONSTITUENTS, "r") as file:
+        np.testing.assert_array_equal(file["labels"][:], jets.labels)
+    np.testing.assert_array_equal(jets.n_particles, np.minimum(jets.n_constituents, MAX_PARTICLES))
+    share = particle_column(jets, "pt_share")
+    assert np.all(np.diff(share, axis=1) <= 0)  # sorted by pT, padding (0) last
+    real = np.arange(MAX_PARTICLES) < jets.n_particles[:, None]
+    assert np.all(jets.particles[~real] == 0) and np.all(particle_column(jets, "type")[real] >= 1)
+    complete = jets.n_constituents <= MAX_PARTICLES
+    np.testing.assert_allclose(share[complete].sum(axis=1), 1.0, rtol=1e-3)
 
 
 @pytest.mark.parametrize("label, pdg_id", [("w", 24), ("z", 23), ("t", 6)])
@@ -95,17 +161,16 @@ def test_images_show_one_two_and_three_prongs(jets):
 
 @pytest.mark.parametrize("label, block", [("w", 0), ("g", 17)])
 def test_committed_rows_regenerate_bit_for_bit(jets, label, block):
-    """Simulate the first jets of one block again, with the file's seed, and compare every value."""
-    rows = (jets.labels == jets.label_order.index(label)) & (jets.block == block)
-    order = np.argsort(jets.row_in_block[rows])
-    committed_images = jets.images[rows][order]
-    committed_features = jets.features[rows][order]
+    """Simulate the first jets of one block again, with the file's seed, and compare every array."""
+    rows = np.flatnonzero((jets.labels == jets.label_order.index(label)) & (jets.block == block))
+    rows = rows[np.argsort(jets.row_in_block[rows])]
     n = 30
-    assert np.array_equal(jets.row_in_block[rows][order][:n], np.arange(n))
+    assert np.array_equal(jets.row_in_block[rows][:n], np.arange(n))
 
     again = simulate_block(label, int(jets.attrs["seed"]), block, n_jets=n)
-    np.testing.assert_array_equal(again.images.astype(np.float16).astype(np.float32), committed_images[:n])
-    np.testing.assert_array_equal(again.features, committed_features[:n])
+    for name in dataset.ARRAYS:
+        committed = getattr(jets, name)[rows][:n]
+        np.testing.assert_array_equal(dataset.stored_values(name, again.arrays[name]), committed, err_msg=name)
 
 
 def test_file_records_how_it_was_made(jets):

@@ -10,33 +10,75 @@ from jetimages.generate import generate, merge, shard_tasks
 
 
 def small_arrays(n=10, seed=0):
+    """Random arrays of every name and per-jet shape that a dataset holds."""
     rng = np.random.default_rng(seed)
-    return {
-        "images": rng.random((n, 20, 20)).astype(np.float32),
-        "labels": np.arange(n) % 5,
-        "features": rng.random((n, 16)).astype(np.float32),
-        "block": np.zeros(n, dtype=int),
-        "row_in_block": np.arange(n),
-    }
+    arrays = {name: rng.random((n, *spec.shape)) * 100 for name, spec in dataset.ARRAYS.items()}
+    arrays.update(labels=np.arange(n) % 5, block=np.zeros(n, dtype=int), row_in_block=np.arange(n))
+    return arrays
 
 
 @pytest.fixture
 def written(tmp_path):
-    path = tmp_path / "jets.h5"
+    path = tmp_path / "jet-images.h5"
     arrays = small_arrays()
-    dataset.write_dataset(path, arrays, dataset.file_attributes(seed=1, jets_per_class=2))
+    attrs = dataset.file_attributes(seed=1, jets_per_class=2)
+    dataset.write_dataset(path, arrays, attrs, dataset.constituents_path(path))
     return path, arrays
 
 
-def test_round_trip_gives_float32_images_and_names(written):
+def test_round_trip_gives_every_array_and_name(written):
     path, arrays = written
-    jets = dataset.load_dataset(path)
+    jets = dataset.load_dataset(path, constituents=True)
     assert jets.images.dtype == np.float32 and jets.images.shape == (10, 20, 20)
-    np.testing.assert_allclose(jets.images, arrays["images"], rtol=1e-3)  # stored as float16
+    np.testing.assert_allclose(jets.images, arrays["images"], rtol=2**-12)  # 12 mantissa bits
+    for name in ("channels", "features", "jet_pt", "jet_mass", "jet_eta", "particles"):
+        np.testing.assert_allclose(getattr(jets, name), arrays[name], rtol=2**-12)
     np.testing.assert_array_equal(jets.labels, arrays["labels"])
     assert jets.label_order == ["g", "q", "t", "w", "z"]
     assert jets.feature_names[0] == "j_zlogz" and len(jets.feature_names) == 16
-    assert jets.attrs["version_pythia8mc"]
+    assert jets.channel_names == ["particle_count", "charged_pt_percent"]
+    assert jets.particle_feature_names == ["pt_share", "x", "y", "charge", "type"]
+    assert jets.attrs["version_pythia8mc"] and jets.attrs["version_numpy"]
+
+
+def test_constituents_live_in_their_own_file_and_load_only_when_asked(written):
+    path, _ = written
+    assert dataset.constituents_path(path).name == "jet-constituents.h5"
+    assert dataset.constituents_path(path.with_name("mine.h5")).name == "mine-constituents.h5"
+    with h5py.File(path) as file:
+        assert "particles" not in file and "images" in file
+        assert file["jet_pt"].attrs["units"] == "GeV"
+    with h5py.File(dataset.constituents_path(path)) as file:
+        assert "particles" in file and "images" not in file
+    assert dataset.load_dataset(path).particles is None
+
+
+def test_rounding_keeps_the_stated_mantissa_bits():
+    values = np.array([1.0, 1.0 + 2**-13, 1.0 + 3 * 2**-13, -3.14159265, 0.0, 123.456], dtype=np.float32)
+    rounded = dataset.round_mantissa(values, 12)
+    assert rounded[0] == 1.0 and rounded[4] == 0.0
+    assert rounded[1] == 1.0 + 2**-12 and rounded[2] == 1.0 + 2**-11  # ties and above round up
+    np.testing.assert_allclose(rounded, values, rtol=2**-13)
+    assert np.all(dataset.round_mantissa(rounded, 12) == rounded)  # rounding twice changes nothing
+
+
+def test_constituents_of_another_dataset_are_refused(written, tmp_path):
+    path, arrays = written
+    other = tmp_path / "other.h5"
+    shuffled = {name: array[::-1] for name, array in arrays.items()}
+    dataset.write_dataset(other, shuffled, dataset.file_attributes(seed=1, jets_per_class=2), tmp_path / "o-c.h5")
+    with pytest.raises(ValueError, match="does not hold the same jets"):
+        dataset.load_dataset(path, constituents=tmp_path / "o-c.h5")
+
+
+def test_a_file_of_the_old_schema_says_how_to_regenerate(tmp_path):
+    path = tmp_path / "old.h5"
+    with h5py.File(path, "w") as file:
+        file["images"] = np.zeros((3, 20, 20), dtype=np.float16)
+        file.attrs["label_order"] = list(physics.LABELS)
+        file.attrs["schema_version"] = 1
+    with pytest.raises(ValueError, match="schema version 1.*reads version 2.*python -m jetimages generate"):
+        dataset.load_dataset(path)
 
 
 def test_missing_file_says_how_to_get_one(tmp_path):
@@ -74,6 +116,7 @@ def test_images_of_the_wrong_shape_are_refused(tmp_path):
         for name, array in arrays.items():
             file[name] = array
         file.attrs["label_order"] = list(physics.LABELS)
+        file.attrs["schema_version"] = dataset.SCHEMA_VERSION
     with pytest.raises(ValueError, match=r"'images' has shape \(10, 16, 16\), expected \(10, 20, 20\)"):
         dataset.load_dataset(path)
 
@@ -81,12 +124,17 @@ def test_images_of_the_wrong_shape_are_refused(tmp_path):
 def test_failed_write_keeps_the_old_file(written, monkeypatch):
     path, _ = written
     before = path.read_bytes()
+    others_before = dataset.constituents_path(path).read_bytes()
     broken = small_arrays()
-    del broken["features"]
+    del broken["particles"]  # the second file fails after the first is written
     with pytest.raises(KeyError):
-        dataset.write_dataset(path, broken, dataset.file_attributes(seed=1, jets_per_class=2))
+        dataset.write_dataset(
+            path, broken, dataset.file_attributes(seed=1, jets_per_class=2), dataset.constituents_path(path)
+        )
     assert path.read_bytes() == before
-    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left behind
+    assert dataset.constituents_path(path).read_bytes() == others_before
+    # no temporary file left behind
+    assert sorted(p.name for p in path.parent.iterdir()) == ["jet-constituents.h5", "jet-images.h5"]
 
 
 def test_writing_into_a_missing_folder_is_refused(tmp_path):

@@ -3,7 +3,13 @@
 import numpy as np
 import pytest
 
-from jetimages.images import IMAGE_PIXELS, centred_rotated_coordinates, jet_image
+from jetimages.images import (
+    CHANNEL_NAMES,
+    IMAGE_PIXELS,
+    centred_rotated_coordinates,
+    jet_channels,
+    jet_image,
+)
 
 
 def massless(pt, eta, phi):
@@ -44,3 +50,15 @@ def test_jet_across_phi_boundary_is_not_split():
     constituents = massless([200.0, 200.0], [0.0, 0.0], [np.pi - 0.05, -np.pi + 0.05])
     pt, x, y = centred_rotated_coordinates(constituents)
     assert np.max(np.hypot(x, y)) == pytest.approx(0.05, rel=1e-6)
+
+
+def test_channels_count_particles_and_charged_pt_in_the_image_frame():
+    jet = massless([300.0, 100.0, 50.0, 5.0], [0.5, 0.8, 0.5, 3.0], [1.0, 1.0, 1.0, 1.0])
+    charge = np.array([1.0, 0.0, -1.0, 1.0])
+    count, charged = jet_channels(jet, charge)
+    assert count.sum() == 3  # the fourth particle lies far outside the 0.8 half-width
+    assert count.max() == 2  # the 300 and 50 GeV particles share a pixel
+    image = jet_image(jet)
+    assert np.all(charged <= image + 1e-4)
+    assert charged.sum() == pytest.approx(100.0 * 350.0 / 455.0, rel=1e-5)
+    assert CHANNEL_NAMES == ("particle_count", "charged_pt_percent")
