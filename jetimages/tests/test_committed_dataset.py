@@ -92,9 +92,15 @@ def test_count_channel_counts_the_particles_inside_the_window(jets):
     complete = jets.n_constituents <= MAX_PARTICLES
     x, y = particle_column(jets, "x"), particle_column(jets, "y")
     real = np.arange(MAX_PARTICLES) < jets.n_particles[:, None]
-    inside = real & (np.abs(x) < IMAGE_HALF_WIDTH) & (np.abs(y) < IMAGE_HALF_WIDTH)
+    # positions are stored rounded to 12 mantissa bits: within one step of the window's edge,
+    # a particle may lie on either side of it, so the count is bracketed
+    step = IMAGE_HALF_WIDTH * 2.0**-12
+    surely_inside = real & (np.abs(x) < IMAGE_HALF_WIDTH - step) & (np.abs(y) < IMAGE_HALF_WIDTH - step)
+    maybe_inside = real & (np.abs(x) <= IMAGE_HALF_WIDTH + step) & (np.abs(y) <= IMAGE_HALF_WIDTH + step)
     assert complete.sum() > 10_000
-    np.testing.assert_array_equal(counts[complete], inside[complete].sum(axis=1))
+    assert np.all(surely_inside[complete].sum(axis=1) <= counts[complete])
+    assert np.all(counts[complete] <= maybe_inside[complete].sum(axis=1))
+    assert np.mean(surely_inside.sum(axis=1) == maybe_inside.sum(axis=1)) > 0.99  # the bracket is tight
 
 
 def test_charged_channel_never_exceeds_the_total(jets):
