@@ -33,8 +33,9 @@ def check_environment(data_file: str | Path = "data/jet-images.h5") -> dict[str,
             missing.append(distribution)
     if missing:
         raise ModuleNotFoundError(f"the book needs {', '.join(missing)}, which cannot be imported. {INSTALL_HINT}")
-    if not Path(data_file).is_file():
-        from .dataset import REGENERATE_HINT
+    from .dataset import REGENERATE_HINT, constituents_path
 
-        raise FileNotFoundError(f"the dataset {Path(data_file).resolve()} is missing. {REGENERATE_HINT}")
+    for path in (Path(data_file), constituents_path(data_file)):
+        if not path.is_file():
+            raise FileNotFoundError(f"the dataset file {path.resolve()} is missing. {REGENERATE_HINT}")
     return versions
