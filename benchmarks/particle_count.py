@@ -15,20 +15,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from sklearn.model_selection import train_test_split
 from torch import nn
 
 from jetimages import load_dataset
+from jetimages.training import split_rows
 
 BOOK = Path(__file__).resolve().parent.parent / "deep-learning-intro-for-hep"
-
-
-def split_rows(labels, seed):
-    """The stratified 80/10/10 split of the book's chapters."""
-    rows = np.arange(len(labels))
-    train, other = train_test_split(rows, test_size=0.2, stratify=labels, random_state=seed)
-    val, test = train_test_split(other, test_size=0.5, stratify=labels[other], random_state=seed)
-    return train, val, test
 
 
 def particle_inputs(particles):
