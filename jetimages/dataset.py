@@ -186,7 +186,7 @@ def version_differences(attrs: dict, source: str = "the file") -> list[str]:
     """
     differences = []
     for key, installed in software_versions().items():
-        recorded = _text(attrs[key]) if key in attrs else "nothing"
+        recorded = _text(attrs[key]) if key in attrs else "not recorded"
         if recorded != installed:
             differences.append(f"{key.removeprefix('version_')}: {recorded} in {source}, {installed} here")
     return differences
