@@ -10,7 +10,6 @@ the same attributes: the cuts, the image geometry, the seed and the software ver
 (one part of a dataset made on its own) is a single file holding every array.
 """
 
-import contextlib
 import fcntl
 import os
 import re

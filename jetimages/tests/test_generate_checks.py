@@ -11,7 +11,6 @@ import pytest
 
 from jetimages import dataset, generate as generate_module
 from jetimages.__main__ import main
-from jetimages.generate import generate
 
 from .synthetic import arrays_for, write_whole
 
