@@ -17,7 +17,7 @@ import pythia8mc
 from . import kinematics, physics
 from .constituents import MAX_PARTICLES, particle_table
 from .features import jet_features
-from .images import jet_channels, jet_image
+from .images import centred_rotated_coordinates, jet_channels, jet_image
 
 MAX_EVENTS_PER_BATCH = 200  # events clustered together by one call of FastJet's array interface
 _MIN_JET_PT_GEV = 100.0
@@ -225,16 +225,19 @@ def jet_arrays(jets: list[np.ndarray], label: str, block: int) -> dict[str, np.n
     """Every per-jet array of the dataset, for jets given as (m, 6) constituent arrays."""
     p4 = [jet[:, :4] for jet in jets]
     total = np.array([momenta.sum(axis=0) for momenta in p4])
-    tables = [particle_table(jet[:, :4], jet[:, 4], jet[:, 5]) for jet in jets]
+    # the image, its channels and the particle table share one centring and rotation
+    coordinates = [centred_rotated_coordinates(momenta) for momenta in p4]
     return {
-        "images": np.stack([jet_image(momenta) for momenta in p4]),
-        "channels": np.stack([jet_channels(jet[:, :4], jet[:, 4]) for jet in jets]),
+        "images": np.stack([jet_image(momenta, xy) for momenta, xy in zip(p4, coordinates)]),
+        "channels": np.stack([jet_channels(jet[:, :4], jet[:, 4], xy) for jet, xy in zip(jets, coordinates)]),
         "features": jet_features(p4),
         "jet_pt": kinematics.pt(total),
         "jet_mass": kinematics.mass(total),
         "jet_eta": kinematics.eta(total),
         "n_constituents": np.array([len(jet) for jet in jets]),
-        "particles": np.stack(tables),
+        "particles": np.stack(
+            [particle_table(jet[:, :4], jet[:, 4], jet[:, 5], coordinates=xy) for jet, xy in zip(jets, coordinates)]
+        ),
         "n_particles": np.minimum([len(jet) for jet in jets], MAX_PARTICLES),
         "labels": np.full(len(jets), physics.LABELS.index(label)),
         "block": np.full(len(jets), block),
