@@ -12,6 +12,7 @@ import numpy as np
 from tqdm import tqdm
 
 from . import dataset, physics
+from .cluster import connect, results
 from .simulation import Block, simulate_block
 
 # NumPy's seeds are non-negative; the file stores the seed as a 64-bit signed integer
@@ -36,12 +37,7 @@ def simulate_blocks(tasks: list[tuple[str, int, int]], seed: int, workers: int, 
     """Run the (label, block, n_jets) tasks on `workers` processes, or on the Dask cluster of
     `client` (see cluster.connect); rows in (class, block, row) order, whoever simulated them."""
     jobs = [(label, block, n_jets, seed) for label, block, n_jets in tasks]
-    if client is not None:
-        from .cluster import results
-
-        outputs = results(client, _run_block, jobs)
-    else:
-        outputs = _local_results(jobs, workers)
+    outputs = _local_results(jobs, workers) if client is None else results(client, _run_block, jobs)
     blocks = []
     with tqdm(total=sum(n for _, _, n in tasks), unit="jet", desc="simulating") as bar:
         for block in outputs:
@@ -64,10 +60,9 @@ def shard_tasks(jets_per_class: int, shard: int, shards: int) -> list[tuple[str,
     return plan[shard::shards]
 
 
-def check_seed(seed: int) -> int:
+def check_seed(seed: int) -> None:
     if not 0 <= seed <= MAX_SEED:
         raise ValueError(f"--seed: the seed must be a whole number from 0 to {MAX_SEED}, not {seed}")
-    return seed
 
 
 def generate(out: str | os.PathLike, jets_per_class: int, seed: int, shard: int = 0, shards: int = 1,
@@ -92,12 +87,7 @@ def generate(out: str | os.PathLike, jets_per_class: int, seed: int, shard: int 
         constituents_out = constituents_out or dataset.constituents_path(dataset.prepare_output(out))
         dataset.prepare_outputs(out, constituents_out)
 
-    with contextlib.ExitStack() as stack:
-        client = None
-        if dask is not None:
-            from .cluster import connect
-
-            client = stack.enter_context(connect(dask, workers))
+    with connect(dask, workers) if dask is not None else contextlib.nullcontext() as client:
         arrays = simulate_blocks(tasks, seed, workers or os.cpu_count() or 1, client)
     attrs = dataset.file_attributes(seed, jets_per_class)
     if shards > 1:
