@@ -115,17 +115,18 @@ def _check_shard_set(shards: list[tuple[Path, dict[str, np.ndarray], dict]]) -> 
 
     total, jets_per_class = int(first["shards"]), int(first["jets_per_class"])
     seen: dict[int, Path] = {}
-    for path, arrays, attrs in shards:
+    for path, _, attrs in shards:
         index = int(attrs["shard"])
         if not 0 <= index < total:
             raise ValueError(f"{path} says it is shard {index} of {total}, which does not exist")
         if index in seen:
             raise ValueError(f"{path} and {seen[index]} are both shard {index} of {total}: give each shard once")
         seen[index] = path
-        _check_shard_blocks(path, arrays, shard_tasks(jets_per_class, index, total))
     missing = sorted(set(range(total)) - seen.keys())
     if missing:
         raise ValueError(f"shards {missing} of {total} are missing")
+    for path, arrays, attrs in shards:
+        _check_shard_blocks(path, arrays, shard_tasks(jets_per_class, int(attrs["shard"]), total))
 
 
 def _check_shard_blocks(path: Path, arrays: dict[str, np.ndarray], tasks: list[tuple[str, int, int]]) -> None:

@@ -26,6 +26,12 @@ def test_a_repeated_shard_is_named(tmp_path):
     assert not (tmp_path / "all.h5").exists()
 
 
+def test_missing_shards_are_listed(tmp_path):
+    shards = write_shards(tmp_path, jets_per_class=3, shards=4)
+    with pytest.raises(ValueError, match=r"shards \[1, 3\] of 4 are missing"):
+        merge([shards[2], shards[0]], tmp_path / "all.h5")
+
+
 def test_a_copy_of_a_shard_under_another_name_is_named(tmp_path):
     shards = write_shards(tmp_path, jets_per_class=3, shards=2)
     copy = tmp_path / "copy.h5"
