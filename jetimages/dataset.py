@@ -245,11 +245,13 @@ def _is_locked(path: Path) -> bool:
         os.close(handle)
 
 
-def prepare_output(path: str | os.PathLike, option: str = "--out") -> Path:
+def prepare_output(path: str | os.PathLike, option: str = "--out", before_work: bool = True) -> Path:
     """Check, before any work, that a dataset file can be written at `path`, and remove the temporary
     files that interrupted writes of it left behind. `option` is the command-line flag that named it.
 
     Raises ValueError, FileNotFoundError or PermissionError with a message that says what to do.
+    Another running write of the same file is an error before the work (`before_work`); after it,
+    that write is left alone, and whichever of the two finishes last replaces the other's file.
     """
     if str(path).strip() == "":
         raise ValueError(f"{option} is empty: give the path of the .h5 file to write")
@@ -270,6 +272,8 @@ def prepare_output(path: str | os.PathLike, option: str = "--out") -> Path:
     os.unlink(probe)
     for temporary in _temporaries_of(path):
         if _is_locked(temporary):
+            if not before_work:
+                continue
             raise ValueError(
                 f"another process is writing {path} now (its temporary file {temporary.name} is in use); "
                 "wait for it to finish or stop it"
@@ -280,14 +284,14 @@ def prepare_output(path: str | os.PathLike, option: str = "--out") -> Path:
 
 
 def prepare_outputs(
-    path: str | os.PathLike, constituents: str | os.PathLike | None = None
+    path: str | os.PathLike, constituents: str | os.PathLike | None = None, before_work: bool = True
 ) -> dict[Path, list[str]]:
     """The files that write_dataset(path, ..., constituents) makes, each with the names of the arrays
     it gets, after prepare_output has checked each of them."""
-    path = prepare_output(path)
+    path = prepare_output(path, before_work=before_work)
     if constituents is None:
         return {path: list(ARRAYS)}
-    other = prepare_output(constituents, "--constituents-out")
+    other = prepare_output(constituents, "--constituents-out", before_work)
     if other.resolve() == path.resolve():
         raise ValueError(f"--constituents-out {other} is the same file as --out: give the two files different names")
     return {path: arrays_of("images"), other: arrays_of("constituents")}
@@ -357,7 +361,7 @@ def write_dataset(
     without it (a shard), every array goes to `path`. An existing file at a target is replaced.
     Ctrl-C during the write stops it before anything is renamed (KeyboardInterrupt).
     """
-    targets = prepare_outputs(path, constituents)
+    targets = prepare_outputs(path, constituents, before_work=False)
     written: dict[Path, tuple[Path, int]] = {}
     try:
         with _InterruptsHeld() as interrupts:
