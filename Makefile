@@ -8,15 +8,29 @@ VENV := .venv
 BIN := $(VENV)/bin
 BOOK := deep-learning-intro-for-hep
 
-.PHONY: install book test test-fast notebooks benchmarks clean
+.PHONY: install lock book test test-fast notebooks benchmarks clean
 
-$(VENV)/installed.stamp: requirements.txt pyproject.toml
+# requirements.txt says what is needed; requirements.lock fixes every version to the tested one.
+CONSTRAINTS := -c requirements.lock
+
+$(VENV)/installed.stamp: requirements.txt requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements.txt $(CONSTRAINTS)
 	touch $@
 
 install: $(VENV)/installed.stamp
+
+# Move to the newest versions that requirements.txt allows (README.md, "Pinned versions"): a fresh
+# .venv without the lock, then the lock rewritten from it. Local labels such as +cpu are dropped,
+# so that the lock also accepts the other builds of the same version (a CUDA torch, for one).
+lock:
+	rm -rf $(VENV)
+	$(MAKE) install CONSTRAINTS=
+	{ echo "# Every version of the tested environment; written by make lock (README.md, 'Pinned versions')."; \
+	  $(BIN)/python -m pip freeze --exclude-editable | sed -E 's/\+[^+]*$$//'; } > requirements.lock.tmp
+	mv requirements.lock.tmp requirements.lock
+	touch $(VENV)/installed.stamp
 
 # -n -W --keep-going: nitpicky, warnings are errors, and every problem is reported at once
 book: install

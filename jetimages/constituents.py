@@ -12,7 +12,7 @@ Each jet becomes a (MAX_PARTICLES, 5) table of its hardest particles, zero-padde
 
 import numpy as np
 
-from .images import centred_rotated_coordinates
+from .images import Coordinates, centred_rotated_coordinates
 
 # The most that keeps the file within 50 MB; a particle-flow network gains little from more
 # than 64 (README.md, "The dataset", has the measurement).
@@ -34,10 +34,12 @@ def particle_type_codes(pdg_id: np.ndarray, charge: np.ndarray) -> np.ndarray:
 
 
 def particle_table(
-    constituents: np.ndarray, charge: np.ndarray, pdg_id: np.ndarray, max_particles: int = MAX_PARTICLES
+    constituents: np.ndarray, charge: np.ndarray, pdg_id: np.ndarray, max_particles: int = MAX_PARTICLES,
+    coordinates: Coordinates | None = None,
 ) -> np.ndarray:
-    """The (max_particles, 5) float32 table of one jet's hardest particles, hardest first."""
-    pt, x, y = centred_rotated_coordinates(constituents)
+    """The (max_particles, 5) float32 table of one jet's hardest particles, hardest first
+    (coordinates: centred_rotated_coordinates(constituents), when the caller has them already)."""
+    pt, x, y = coordinates or centred_rotated_coordinates(constituents)
     # a stable sort, so that equal pT keeps the event-record order and the bytes never vary
     order = np.argsort(-pt, kind="stable")[:max_particles]
     columns = (pt / pt.sum(), x, y, charge, particle_type_codes(pdg_id, charge))

@@ -55,9 +55,15 @@ def _pixelize(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None) -
     return grid
 
 
-def jet_image(constituents: np.ndarray) -> np.ndarray:
-    """The (20, 20) float32 image of one jet: rows run along y (bottom to top), columns along x."""
-    pt, x, y = centred_rotated_coordinates(constituents)
+Coordinates = tuple[np.ndarray, np.ndarray, np.ndarray]  # what centred_rotated_coordinates returns
+
+
+def jet_image(constituents: np.ndarray, coordinates: Coordinates | None = None) -> np.ndarray:
+    """The (20, 20) float32 image of one jet: rows run along y (bottom to top), columns along x.
+
+    coordinates: centred_rotated_coordinates(constituents), when the caller has them already.
+    """
+    pt, x, y = coordinates or centred_rotated_coordinates(constituents)
     return (100.0 * _pixelize(x, y, pt) / pt.sum()).astype(np.float32)
 
 
@@ -67,9 +73,9 @@ def jet_image(constituents: np.ndarray) -> np.ndarray:
 CHANNEL_NAMES: tuple[str, ...] = ("particle_count", "charged_pt_percent")
 
 
-def jet_channels(constituents: np.ndarray, charge: np.ndarray) -> np.ndarray:
-    """The (2, 20, 20) float32 channels of one jet, in the order of CHANNEL_NAMES."""
-    pt, x, y = centred_rotated_coordinates(constituents)
+def jet_channels(constituents: np.ndarray, charge: np.ndarray, coordinates: Coordinates | None = None) -> np.ndarray:
+    """The (2, 20, 20) float32 channels of one jet, in the order of CHANNEL_NAMES (coordinates: as for jet_image)."""
+    pt, x, y = coordinates or centred_rotated_coordinates(constituents)
     count = _pixelize(x, y)
     charged = 100.0 * _pixelize(x, y, np.where(charge != 0, pt, 0.0)) / pt.sum()
     return np.stack([count, charged]).astype(np.float32)
