@@ -174,9 +174,12 @@ def test_committed_rows_regenerate_bit_for_bit(jets, label, block):
     assert np.array_equal(jets.row_in_block[rows][:n], np.arange(n))
 
     again = simulate_block(label, int(jets.attrs["seed"]), block, n_jets=n)
+    differences = dataset.version_differences(jets.attrs)
+    why = "; ".join(differences) if differences else "all recorded versions match the installed ones"
     for name in dataset.ARRAYS:
         committed = getattr(jets, name)[rows][:n]
-        np.testing.assert_array_equal(dataset.stored_values(name, again.arrays[name]), committed, err_msg=name)
+        again_stored = dataset.stored_values(name, again.arrays[name])
+        np.testing.assert_array_equal(again_stored, committed, err_msg=f"{name} differs ({why})")
 
 
 def test_file_records_how_it_was_made(jets):
