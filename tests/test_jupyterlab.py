@@ -23,6 +23,9 @@ import pytest
 
 from conftest import BOOK, toc_chapters
 
+# playwright comes with requirements.txt; without it, skip (the website tests then fail under CI)
+PlaywrightTimeout = pytest.importorskip("playwright.sync_api").TimeoutError
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,11 +70,16 @@ def wait_for_connected_kernel(base: str, token: str) -> None:
 def lab(tmp_path_factory):
     """The base URL and token of a JupyterLab started with `make lab`."""
     port, token = free_port(), secrets.token_hex(16)
-    arguments = f"--no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port={port} --IdentityProvider.token={token}"
+    scratch = tmp_path_factory.mktemp("jupyterlab")
+    arguments = (
+        f"--no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port={port} --IdentityProvider.token={token} "
+        # the checkpoints JupyterLab keeps of opened files go to scratch, not into the book folder
+        f"--FileCheckpoints.checkpoint_dir={scratch / 'checkpoints'}"
+    )
     if os.geteuid() == 0:  # JupyterLab refuses to run as root (as in some containers) unless told to
         arguments += " --allow-root"
     # workspaces (layouts JupyterLab saves) go to a temporary folder, not the user's ~/.jupyter
-    environment = os.environ | {"JUPYTERLAB_WORKSPACES_DIR": str(tmp_path_factory.mktemp("workspaces"))}
+    environment = os.environ | {"JUPYTERLAB_WORKSPACES_DIR": str(scratch / "workspaces")}
     LOG.parent.mkdir(parents=True, exist_ok=True)
     with LOG.open("w") as log:
         server = subprocess.Popen(
@@ -98,7 +106,7 @@ def open_chapter(page, base: str, token: str, stem: str):
     notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
     try:
         notebook.locator(".jp-Cell").first.wait_for(timeout=30_000)
-    except Exception:
+    except PlaywrightTimeout:
         pytest.fail(
             f"{stem}.md did not open as a notebook (JupyterLab's default viewer for Markdown "
             "should be jupytext's 'Jupytext Notebook', which `make lab` sets)",
@@ -146,7 +154,7 @@ def test_exercises_show_as_exercises_in_jupyterlab(lab, browser):
         cell.scroll_into_view_if_needed(timeout=30_000)
         try:  # JupyterLab renders a Markdown cell once it is in view
             cell.get_by_text("Exercise 1").first.wait_for(timeout=30_000)
-        except Exception:
+        except PlaywrightTimeout:
             pytest.fail(
                 f"cell {index} of {stem}.md shows no 'Exercise 1' in JupyterLab: is jupyterlab-myst "
                 f"installed? It shows:\n{cell.inner_text()}",

@@ -2,7 +2,10 @@
 
 For each chapter: no missing image and every image has alt text, no broken internal link, all math
 typeset by MathJax, every figure the executed chapter produced is on its page, the page has a
-download button, and the page throws no JavaScript error. A full-page screenshot of each page is saved
+download button, and the page throws no JavaScript error. At the default width (1280 px), with
+every dropdown opened, no code or output box is wider than its space (a reader would have to
+scroll sideways); each cell's printed output is one box per stream, a progress bar shows its
+final state only, and no library prints its start-up banner. A full-page screenshot of each page is saved
 under screenshots/ (ignored by git) for a person to look at. A plain link check of every built page
 runs without the browser.
 
