@@ -238,7 +238,7 @@ class Visit:
 # printed output, box by box (myst-nb's classes: stdout "output stream", stderr "output stderr").
 BOX_SCRIPT = """
 () => {
-  document.querySelectorAll('button.toggle-button:not(.toggle-button-hidden)').forEach(b => b.click());
+  document.querySelectorAll('button.toggle-button.toggle-button-hidden').forEach(b => b.click());
   document.querySelectorAll('details:not([open])').forEach(d => { d.open = true; });
   const longest = text => text.split('\\n').reduce((a, b) => (b.length > a.length ? b : a), '');
   return {
