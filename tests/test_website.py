@@ -74,7 +74,7 @@ KNOWN_TOOLCHAIN_ERRORS = ("Identifier 'THEBE_JS_URL' has already been declared",
 # one line of a tqdm progress bar: "training:  40%|####      | 2/5 [00:01<00:01, 2.0epoch/s]"
 PROGRESS_BAR = re.compile(r"^(?P<name>.*?)\s*\d+%\|.*\|\s*\d+/(?P<total>\d+)\b")
 # the start-up banners of libraries the chapters use: silenced, the software is cited instead
-BANNERS = {"FastJet": "FastJet release", "Pythia 8": "PYTHIA Event Generator"}
+BANNERS = {"FastJet": "FastJet release", "Pythia 8": "Welcome to the Lund Monte Carlo"}
 ALT_TEXT_HOWTO = (
     "a figure made by a code cell gets its alt text from the cell's options, in the `---` block at the top "
     "of the code-cell: `mystnb: {image: {alt: What the figure shows}}`; a Markdown image from its brackets, "
@@ -451,8 +451,8 @@ def test_no_library_banner_in_outputs(visit, stem):
     shown = [library for library, signature in BANNERS.items() if signature in printed]
     assert not shown, (
         f"{seen.url} shows the start-up banner of {shown}; silence it in the chapter (FastJet: "
-        "fastjet._swig.ClusterSequence.set_fastjet_banner_stream(None)) and cite the software in "
-        "the chapter's references"
+        "fastjet._swig.ClusterSequence.set_fastjet_banner_stream(None); Pythia: "
+        "pythia8mc.Pythia('', False)) and cite the software in the chapter's references"
     )
 
 
