@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 BOOK := deep-learning-intro-for-hep
 
-.PHONY: install lock book test test-fast notebooks benchmarks clean
+.PHONY: install lock book test test-fast notebooks lab format benchmarks clean
 
 # requirements.txt says what is needed; requirements.lock fixes every version to the tested one.
 CONSTRAINTS := -c requirements.lock
@@ -52,6 +52,19 @@ test-fast: install
 # (`make notebooks HANDOUT=--executed` for notebooks with their outputs)
 notebooks: install
 	$(BIN)/python -m jetimages.handout handout $(HANDOUT)
+
+# JupyterLab on the book folder, where a double click opens a .md chapter as a notebook: jupytext's
+# default-viewer setting, written for this environment only (not into ~/.jupyter). Options for
+# JupyterLab go in LAB_ARGS, for example `make lab LAB_ARGS="--no-browser --port=8899"`.
+LAB_SETTINGS := $(VENV)/etc/jupyter/labconfig/default_setting_overrides.json
+lab: install
+	$(BIN)/jupytext-config --settings-file $(LAB_SETTINGS) set-default-viewer markdown myst
+	$(BIN)/jupyter lab --notebook-dir=$(BOOK) $(LAB_ARGS)
+
+# the code cells of every chapter, formatted by ruff (settings in pyproject.toml) through jupytext,
+# which rewrites only the code; tests/test_format.py fails on a chapter that this would change
+format: install
+	$(BIN)/jupytext --pipe "$(BIN)/ruff format -" $(BOOK)/[0-9]*.md
 
 benchmarks: install
 	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done

@@ -4,12 +4,16 @@
     python -m jetimages.handout OUTDIR --executed   every notebook run once from a fresh kernel
 
 OUTDIR gets one notebook per chapter of _toc.yml (in its order), the book's data/ and img/ folders,
-and a README.md. The handout is written into a temporary folder beside OUTDIR and renamed into place
+and a README.md. JupyterLab does not know MyST's directives and roles, so the notebooks' Markdown
+is rewritten for it: an exercise becomes a numbered heading, a solution or a dropdown hint an HTML
+<details> block that a student opens with a click (the code cells of a solution that spans cells
+start collapsed), and a cross-reference plain text or a link to the other notebook. The handout is written into a temporary folder beside OUTDIR and renamed into place
 only when complete, so an interrupted run never leaves half a handout. An existing OUTDIR is replaced
 only if an earlier run of this command made it.
 """
 
 import argparse
+import re
 import shutil
 import sys
 import tempfile
@@ -44,6 +48,144 @@ class HandoutError(Exception):
     """A problem the person running the command can fix; its message says how."""
 
 
+# ------------------------------------------------------------------------------------------------
+# MyST markup, rewritten as Markdown and HTML that JupyterLab shows as the website does
+
+# `:::{name} argument` (three colons or more), closed by a line of the same colons
+DIRECTIVE = re.compile(r"^(?P<fence>:{3,})\{(?P<name>[\w-]+)\}[ \t]*(?P<argument>.*?)\s*$")
+OPTION = re.compile(r"^:(?P<key>[\w-]+):[ \t]*(?P<value>.*?)\s*$")
+TARGET = re.compile(r"^\((?P<label>[\w-]+)\)=\s*$")  # `(label)=`: a cross-reference target
+ROLE = re.compile(r"\{(?P<role>doc|ref)\}`(?P<text>[^`<]*?)\s*(?:<(?P<target>[^`>]+)>)?`")
+ADMONITIONS = {"admonition", "note", "tip", "hint", "important", "seealso", "warning", "caution"}
+SOLUTION_SUMMARY = "<summary><b>Solution to exercise {number}</b>{more}: try it first, then click to open</summary>"
+
+
+def split_directive(lines: list[str], start: int) -> tuple[str, str, dict[str, str], list[str], int]:
+    """The directive opening at lines[start]: name, argument, options, body lines, and the index
+    of the first line after its closing fence."""
+    opening = DIRECTIVE.match(lines[start])
+    options, index = {}, start + 1
+    while index < len(lines) and (option := OPTION.match(lines[index])):
+        options[option["key"]] = option["value"]
+        index += 1
+    body_start = index
+    while index < len(lines) and lines[index].rstrip() != opening["fence"]:
+        index += 1
+    if index == len(lines):
+        raise HandoutError(f"the MyST directive `{lines[start].strip()}` is never closed by a line `{opening['fence']}`")
+    return opening["name"], opening["argument"], options, lines[body_start:index], index + 1
+
+
+def details(summary: str, body: str) -> str:
+    """An HTML block that JupyterLab shows closed, with Markdown inside (blank lines around it)."""
+    return f"<details>\n{summary}\n\n{body.strip()}\n\n</details>"
+
+
+class MystToMarkdown:
+    """Rewrites the Markdown cells of one chapter for JupyterLab; see the module's docstring."""
+
+    def __init__(self, cells: list[nbformat.NotebookNode]):
+        self.exercises: dict[str, tuple[int, str]] = {}  # label -> (number, title)
+        self.titles: dict[str, str] = {}  # cross-reference label -> what a reference shows
+        self.solution: str | None = None  # the label of the exercise whose open solution we are in
+        text = "\n".join(cell.source for cell in cells if cell.cell_type == "markdown").splitlines()
+        for index, line in enumerate(text):
+            if (opening := DIRECTIVE.match(line)) and opening["name"] == "exercise":
+                label = split_directive(text, index)[2].get("label")
+                if not label:
+                    raise HandoutError(f"the exercise `{line.strip()}` has no :label: option; give it one")
+                number = len(self.exercises) + 1
+                self.exercises[label] = (number, opening["argument"])
+                self.titles[label] = f"Exercise {number}" + (f" ({opening['argument']})" if opening["argument"] else "")
+            elif (target := TARGET.match(line)) and index + 1 < len(text):
+                self.titles[target["label"]] = text[index + 1].lstrip("#").strip()
+
+    def rewrite(self, cells: list[nbformat.NotebookNode]) -> None:
+        for cell in cells:
+            if cell.cell_type == "markdown":
+                cell.source = self.markdown(cell.source)
+            elif self.solution:  # a code cell of a solution: collapsed until the student opens it
+                cell.metadata.setdefault("jupyter", {}).update(source_hidden=True, outputs_hidden=True)
+
+    def markdown(self, source: str) -> str:
+        """One Markdown cell. A solution between {solution-start} and {solution-end} may span
+        cells: each cell's part of it becomes a <details> block of its own."""
+        segments = [(self.solution, True, [])]  # (open solution or None, continued?, lines)
+        lines = source.splitlines()
+        index = 0
+        while index < len(lines):
+            if not DIRECTIVE.match(lines[index]):
+                segments[-1][2].append(self.line(lines[index]))
+                index += 1
+                continue
+            name, argument, options, body, index = split_directive(lines, index)
+            if name in ("solution-start", "solution-end"):
+                self.solution = argument if name == "solution-start" else None
+                segments.append((self.solution, False, []))
+            else:
+                segments[-1][2].append(self.directive(name, argument, options, body))
+        parts = []
+        for solution, continued, segment in segments:
+            text = "\n".join(segment)
+            if solution is None:
+                parts.append(text)
+            elif text.strip():
+                number, title = self.exercise(solution)
+                more = ", continued" if continued else (f" ({title})" if title else "")
+                parts.append(details(SOLUTION_SUMMARY.format(number=number, more=more), text))
+        return "\n".join(part for part in parts if part)
+
+    def body(self, lines: list[str]) -> str:
+        """The inside of a directive, which may hold other directives."""
+        parts, index = [], 0
+        while index < len(lines):
+            if DIRECTIVE.match(lines[index]):
+                name, argument, options, inner, index = split_directive(lines, index)
+                parts.append(self.directive(name, argument, options, inner))
+            else:
+                parts.append(self.line(lines[index]))
+                index += 1
+        return "\n".join(parts)
+
+    def line(self, line: str) -> str:
+        """A line of Markdown: cross-reference targets dropped, roles rewritten."""
+        return "" if TARGET.match(line) else self.roles(line)
+
+    def exercise(self, label: str) -> tuple[int, str]:
+        if label not in self.exercises:
+            raise HandoutError(f"a solution names the exercise {label!r}, but no exercise in its chapter has that :label:")
+        return self.exercises[label]
+
+    def directive(self, name: str, argument: str, options: dict[str, str], lines: list[str]) -> str:
+        inner = self.body(lines)
+        if name == "exercise":
+            number, title = self.exercise(options["label"])
+            return f"### Exercise {number}" + (f": {title}" if title else "") + f"\n\n{inner}"
+        if name == "solution":
+            number, title = self.exercise(argument)
+            return details(SOLUTION_SUMMARY.format(number=number, more=f" ({title})" if title else ""), inner)
+        if name in ADMONITIONS:
+            title = argument or name.capitalize()
+            if "dropdown" in options.get("class", ""):
+                return details(f"<summary><b>{title}</b> (click to open)</summary>", inner)
+            return "\n".join(f"> {line}".rstrip() for line in [f"**{title}**", "", *inner.splitlines()])
+        raise HandoutError(
+            f"the MyST directive {{{name}}} has no plain-Markdown form in the handout yet: "
+            "teach it to MystToMarkdown.directive in jetimages/handout.py"
+        )
+
+    def roles(self, line: str) -> str:
+        """{doc}`chapter` as a link to that notebook, {ref}`label` as the text the website shows."""
+
+        def replace(match: re.Match) -> str:
+            target = match["target"] or match["text"]
+            if match["role"] == "doc":
+                return f"[{match['text'] if match['target'] else target}]({target}.ipynb)"
+            return match["text"] if match["target"] else self.titles.get(target, target)
+
+        return ROLE.sub(replace, line)
+
+
 def toc_chapters(book: Path) -> list[str]:
     """File names (without suffix) of every page in the book's _toc.yml, in reading order."""
     toc = yaml.safe_load((book / "_toc.yml").read_text())
@@ -66,6 +208,7 @@ def clean_notebook(source: Path) -> nbformat.NotebookNode:
     """The chapter as a notebook with no outputs, without the jupytext pairing (a handout is not paired)."""
     notebook = jupytext.read(source)
     notebook.metadata.pop("jupytext", None)
+    MystToMarkdown(notebook.cells).rewrite(notebook.cells)
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs = []

@@ -1,7 +1,7 @@
-"""The book's table of contents, its chapter files, and every file a chapter names agree."""
+"""The book's table of contents, its chapter files, every file a chapter names, and every path
+the README names agree."""
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -35,3 +35,48 @@ def test_every_chapter_declares_its_timeout(stem):
     assert re.search(r"^mystnb:\s*\n\s+execution_timeout:\s*\d+", header, re.MULTILINE), (
         f"{stem}.md must set mystnb.execution_timeout in its header"
     )
+
+
+TEACHING = "90-teaching"
+TIMES_ROW = re.compile(r"^\| \{doc\}`(?P<stem>[\w-]+)` \|", re.MULTILINE)
+
+
+def test_the_teaching_page_times_every_chapter():
+    text = (BOOK / f"{TEACHING}.md").read_text()
+    timed = set(TIMES_ROW.findall(text))
+    untimed = [stem for stem in toc_chapters() if stem != TEACHING and stem not in timed]
+    assert not untimed, (
+        f"{TEACHING}.md has no row in its table of times for {untimed}: add one, with the "
+        "chapter's reading time and its run time from benchmarks/chapters.py"
+    )
+
+
+ROOT = BOOK.parent
+# paths that commands make, so a fresh clone lacks them; README says which command makes each
+MADE_BY_COMMANDS = (".venv/", "handout/", "screenshots/", "deep-learning-intro-for-hep/_build/")
+README_PATH = re.compile(r"`([\w.-]+(?:/[\w.-]*)+)`")  # a backticked word with a slash in it
+
+
+def readme_paths() -> list[str]:
+    """Backticked paths in README.md, and every entry of its Layout block (nested ones joined to
+    the folder above them)."""
+    readme = (ROOT / "README.md").read_text()
+    paths = README_PATH.findall(readme)
+    layout = readme.split("## Layout", 1)[1].split("```")[1]
+    folder = ""
+    for line in layout.strip("\n").splitlines():
+        entry = line.split()[0]
+        if line.startswith(" "):
+            paths.append(folder + entry)
+        else:
+            folder = entry if entry.endswith("/") else ""
+            paths.append(entry)
+    return paths
+
+
+def test_every_path_the_readme_names_exists():
+    missing = sorted({
+        path for path in readme_paths()
+        if not path.startswith(MADE_BY_COMMANDS) and not (ROOT / path).exists() and not (BOOK / path).exists()
+    })
+    assert not missing, f"README.md names paths that exist neither in the repository nor in the book folder: {missing}"

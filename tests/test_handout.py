@@ -78,3 +78,116 @@ def test_refuses_to_replace_a_folder_it_did_not_make(book, tmp_path):
     with pytest.raises(handout.HandoutError, match="not made by this command"):
         handout.write_handout(tmp_path / "mine", book)
     assert (tmp_path / "mine" / "thesis.tex").read_text() == "precious"
+
+
+EXERCISES = """\
+---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3 (ipykernel)
+  language: python
+  name: python3
+---
+
+(tasks)=
+# Tasks
+
+Start with {ref}`task-mass`, then read {doc}`one` and {ref}`the tasks <tasks>`.
+
+::::{exercise} Find the mass
+:label: task-mass
+
+Histogram the groomed mass.
+
+:::{admonition} Hint
+:class: dropdown
+Use `np.histogram`.
+:::
+::::
+
+:::{solution} task-mass
+:class: dropdown
+
+```python
+np.histogram(mass)
+```
+:::
+
+:::{exercise}
+:label: task-plot
+
+Plot it.
+:::
+
+:::{solution-start} task-plot
+:class: dropdown
+:::
+
+First the figure:
+
+```{code-cell} ipython3
+figure = "made"
+```
+
+and then its title.
+
+:::{solution-end}
+:::
+
+```{code-cell} ipython3
+after = "not a solution"
+```
+"""
+
+
+def markdown_cells(notebook) -> list[str]:
+    return [cell.source for cell in notebook.cells if cell.cell_type == "markdown"]
+
+
+def test_exercises_become_headings_and_solutions_closed_details(tmp_path):
+    (tmp_path / "tasks.md").write_text(EXERCISES)
+    notebook = handout.clean_notebook(tmp_path / "tasks.md")
+    first, second = markdown_cells(notebook)
+    assert first.lstrip().startswith("# Tasks"), first
+    assert "Start with Exercise 1 (Find the mass), then read [one](one.ipynb) and the tasks." in first
+    assert "### Exercise 1: Find the mass\n" in first
+    assert "<details>\n<summary><b>Hint</b>" in first and "Use `np.histogram`." in first
+    solution = first[first.index("Solution to exercise 1") - len("<details>\n<summary><b>"):]
+    assert solution.startswith("<details>\n<summary><b>Solution to exercise 1</b> (Find the mass)")
+    assert "```python\nnp.histogram(mass)\n```" in solution and solution.rstrip().endswith("</details>")
+    assert "### Exercise 2\n" in first and "Plot it." in first
+    assert first.rstrip().endswith("First the figure:\n\n</details>")
+    assert "<summary><b>Solution to exercise 2</b>, continued" in second
+    assert second.count("</details>") == 1 and "and then its title." in second
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert [cell.metadata.get("jupyter", {}).get("source_hidden", False) for cell in code] == [True, False]
+    for text in markdown_cells(notebook):
+        assert not handout.DIRECTIVE.search(text) and "{ref}" not in text and "{doc}" not in text
+        assert "(tasks)=" not in text
+
+
+def test_a_solution_to_an_unknown_exercise_is_a_clear_error(tmp_path):
+    (tmp_path / "bad.md").write_text(EXERCISES.replace(":::{solution} task-mass", ":::{solution} task-masss"))
+    with pytest.raises(handout.HandoutError, match="'task-masss', but no exercise in its chapter has that :label:"):
+        handout.clean_notebook(tmp_path / "bad.md")
+
+
+def test_an_unknown_directive_is_a_clear_error(tmp_path):
+    (tmp_path / "bad.md").write_text(EXERCISES.replace("{admonition} Hint", "{figure} mass.png"))
+    with pytest.raises(handout.HandoutError, match=r"\{figure\} has no plain-Markdown form"):
+        handout.clean_notebook(tmp_path / "bad.md")
+
+
+@pytest.mark.parametrize("stem", handout.toc_chapters(handout.BOOK))
+def test_no_myst_markup_is_left_in_the_book_s_handout(stem):
+    source = (handout.BOOK / f"{stem}.md").read_text()
+    notebook = handout.clean_notebook(handout.BOOK / f"{stem}.md")
+    text = "\n".join(markdown_cells(notebook))
+    left = [line for line in text.splitlines() if handout.DIRECTIVE.match(line) or handout.TARGET.match(line)]
+    left += handout.ROLE.findall(text)
+    assert not left, f"{stem}: MyST markup that JupyterLab would show as raw text: {left}"
+    assert text.count("### Exercise ") == source.count("{exercise}")
+    assert text.count("<b>Solution to exercise") >= source.count("{solution}") + source.count("{solution-start}")

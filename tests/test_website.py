@@ -2,7 +2,10 @@
 
 For each chapter: no missing image and every image has alt text, no broken internal link, all math
 typeset by MathJax, every figure the executed chapter produced is on its page, the page has a
-download button, and the page throws no JavaScript error. A full-page screenshot of each page is saved
+download button, and the page throws no JavaScript error. At the default width (1280 px), with
+every dropdown opened, no code or output box is wider than its space (a reader would have to
+scroll sideways); each cell's printed output is one box per stream, a progress bar shows its
+final state only, and no library prints its start-up banner. A full-page screenshot of each page is saved
 under screenshots/ (ignored by git) for a person to look at. A plain link check of every built page
 runs without the browser.
 
@@ -24,7 +27,6 @@ import json
 import mimetypes
 import os
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -50,19 +52,6 @@ EXECUTED = BOOK / "_build" / "jupyter_execute"
 SCREENSHOTS = ROOT / "screenshots"
 BUILD_LOG = BOOK / "_build" / "website-test-build.log"
 
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-INSTALL_CHROMIUM = (
-    "install Chromium: `sudo apt-get install chromium` (Debian, Ubuntu) "
-    "or `python -m playwright install chromium` (any system)"
-)
 MATHJAX_CDN = "https://cdn.jsdelivr.net/npm/mathjax@3/"
 # the order in which myst-nb picks an output's representation for HTML; an image wins only over text
 HTML_MIME_PRIORITY = [
@@ -82,15 +71,15 @@ IMAGE_MIMES = {"image/svg+xml", "image/png", "image/gif", "image/jpeg"}
 # sphinx-thebe 0.3.1 under Sphinx 7.4 puts its inline configuration script into every page twice; the
 # second copy fails on `const` (the first one already defined everything; the book does not use thebe).
 KNOWN_TOOLCHAIN_ERRORS = ("Identifier 'THEBE_JS_URL' has already been declared",)
+# one line of a tqdm progress bar: "training:  40%|####      | 2/5 [00:01<00:01, 2.0epoch/s]"
+PROGRESS_BAR = re.compile(r"^(?P<name>.*?)\s*\d+%\|.*\|\s*\d+/(?P<total>\d+)\b")
+# the start-up banners of libraries the chapters use: silenced, the software is cited instead
+BANNERS = {"FastJet": "FastJet release", "Pythia 8": "Welcome to the Lund Monte Carlo"}
 ALT_TEXT_HOWTO = (
     "a figure made by a code cell gets its alt text from the cell's options, in the `---` block at the top "
     "of the code-cell: `mystnb: {image: {alt: What the figure shows}}`; a Markdown image from its brackets, "
     "![What it shows](img/file.png)"
 )
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 def chapters() -> list[str]:
@@ -214,38 +203,6 @@ def server(website):
     httpd.server_close()
 
 
-def find_chromium() -> str | None:
-    candidates = [os.environ.get("CHROMIUM"), "/usr/bin/chromium"]
-    candidates += [shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")]
-    return next((c for c in candidates if c and Path(c).is_file() and os.access(c, os.X_OK)), None)
-
-
-def no_browser(reason: str):
-    message = f"no Chromium to open the website with ({reason}); {INSTALL_CHROMIUM}"
-    if in_ci():
-        pytest.fail(message + " [CI is set, so this is a failure, not a skip]", pytrace=False)
-    pytest.skip(message)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    try:
-        from playwright.sync_api import Error, sync_playwright
-    except ImportError:
-        no_browser("the Python package playwright is not installed; `pip install -r requirements.txt`")
-    executable = find_chromium()
-    with sync_playwright() as playwright:
-        try:
-            if executable:
-                chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-            else:  # Playwright's own download, if the reader made one
-                chromium = playwright.chromium.launch(args=CHROMIUM_FLAGS)
-        except Error as error:
-            no_browser(f"{executable or 'Playwright chromium'} did not start: {str(error).splitlines()[0]}")
-        yield chromium
-        chromium.close()
-
-
 def mathjax_folder() -> Path:
     try:
         import mathjax  # the django-static-mathjax package: MathJax 3.2.2, as published on npm
@@ -270,9 +227,32 @@ class Visit:
     mathjax_loaded: bool = False
     download_button: dict = field(default_factory=dict)
     page_errors: list[str] = field(default_factory=list)
+    overwide: list[dict] = field(default_factory=list)
+    outputs: list[dict] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
     blocked_requests: list[str] = field(default_factory=list)
 
+
+# Run after the screenshot: opens every dropdown (hidden solutions too), then measures every
+# code and output box (`pre`) that is wider than the space it has, and reads each code cell's
+# printed output, box by box (myst-nb's classes: stdout "output stream", stderr "output stderr").
+BOX_SCRIPT = """
+() => {
+  document.querySelectorAll('button.toggle-button.toggle-button-hidden').forEach(b => b.click());
+  document.querySelectorAll('details:not([open])').forEach(d => { d.open = true; });
+  const longest = text => text.split('\\n').reduce((a, b) => (b.length > a.length ? b : a), '');
+  return {
+    overwide: [...document.querySelectorAll('pre')]
+      .filter(pre => pre.clientWidth > 0 && pre.scrollWidth > pre.clientWidth)
+      .map(pre => ({output: !!pre.closest('.cell_output'), hidden: pre.scrollWidth - pre.clientWidth,
+                    line: longest(pre.textContent).slice(0, 100)})),
+    outputs: [...document.querySelectorAll('.cell_output')].map(area => ({
+      stdout: [...area.querySelectorAll('.output.stream pre')].map(pre => pre.textContent),
+      stderr: [...area.querySelectorAll('.output.stderr pre')].map(pre => pre.textContent),
+    })),
+  };
+}
+"""
 
 PAGE_SCRIPT = """
 async () => {
@@ -336,6 +316,7 @@ def visit(browser, server, request):
             page.goto(record.url, wait_until="networkidle", timeout=60_000)
             seen_on_page = page.evaluate(PAGE_SCRIPT)
             page.screenshot(path=record.screenshot, full_page=True)
+            boxes = page.evaluate(BOX_SCRIPT)
         finally:
             context.close()
         record.images = seen_on_page["images"]
@@ -344,6 +325,8 @@ def visit(browser, server, request):
         record.math_untypeset = seen_on_page["untypeset"]
         record.math_errors = seen_on_page["errors"]
         record.download_button = seen_on_page["download"]
+        record.overwide = boxes["overwide"]
+        record.outputs = boxes["outputs"]
         seen[stem] = record
         return record
 
@@ -415,6 +398,61 @@ def test_every_figure_is_on_the_page(visit, stem):
     assert shown == expected, (
         f"{seen.url} shows {shown} figures from code cells, but executing {stem} made {expected} "
         f"(in {EXECUTED / (stem + '.ipynb')})"
+    )
+
+
+@pytest.mark.parametrize("stem", CHAPTERS)
+def test_code_and_outputs_fit_their_boxes(visit, stem):
+    seen = visit(stem)
+    wide = [
+        f"{'output' if box['output'] else 'code'} box, {box['hidden']} px hidden: {box['line']!r}"
+        for box in seen.overwide
+    ]
+    assert not wide, (
+        f"{seen.url} at 1280 px has {len(wide)} boxes wider than the page gives them, so a reader "
+        "must scroll sideways (run `make format` for chapter code; shorten printed lines):\n"
+        + "\n".join(wide)
+    )
+
+
+def stream_problems(cell: dict) -> list[str]:
+    """How one code cell's printed output, as read from the page, differs from one box per
+    stream with each progress bar in its final state only."""
+    problems = []
+    for stream in ("stdout", "stderr"):
+        boxes = cell[stream]
+        if len(boxes) > 1:
+            problems.append(f"{len(boxes)} {stream} boxes, not one: {[box[:60] for box in boxes]}")
+        for box in boxes:
+            bars = [(m["name"], m["total"]) for line in box.splitlines() if (m := PROGRESS_BAR.match(line))]
+            problems += [
+                f"the progress bar {name!r} of {total} shows {bars.count((name, total))} states, not "
+                f"its final one only" for name, total in sorted(set(bars)) if bars.count((name, total)) > 1
+            ]
+    return problems
+
+
+@pytest.mark.parametrize("stem", CHAPTERS)
+def test_printed_output_is_one_box_per_stream_with_final_progress_bars(visit, stem):
+    seen = visit(stem)
+    problems = [f"output {number}: {problem}" for number, cell in enumerate(seen.outputs, 1)
+                for problem in stream_problems(cell)]
+    assert not problems, (
+        f"{seen.url} (screenshot {seen.screenshot}); the book's Sphinx extension jetimages.streams "
+        "should merge a cell's printed output (is it in _config.yml, with nb_merge_streams off?):\n"
+        + "\n".join(problems)
+    )
+
+
+@pytest.mark.parametrize("stem", CHAPTERS)
+def test_no_library_banner_in_outputs(visit, stem):
+    seen = visit(stem)
+    printed = "\n".join(box for cell in seen.outputs for stream in ("stdout", "stderr") for box in cell[stream])
+    shown = [library for library, signature in BANNERS.items() if signature in printed]
+    assert not shown, (
+        f"{seen.url} shows the start-up banner of {shown}; silence it in the chapter (FastJet: "
+        "fastjet._swig.ClusterSequence.set_fastjet_banner_stream(None); Pythia: "
+        "pythia8mc.Pythia('', False)) and cite the software in the chapter's references"
     )
 
 
