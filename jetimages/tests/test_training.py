@@ -1,0 +1,167 @@
+"""The shared training utilities, on tiny synthetic problems (a few seconds in all)."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from jetimages.training import (
+    MLP_RECIPE,
+    FeatureMLP,
+    auc_per_class,
+    count_parameters,
+    pair_auc,
+    predict_probabilities,
+    split_rows,
+    train,
+)
+
+
+def balanced_labels(per_class=200, n_classes=5, seed=0):
+    labels = np.repeat(np.arange(n_classes), per_class)
+    return np.random.default_rng(seed).permutation(labels)
+
+
+def test_split_is_disjoint_complete_and_80_10_10():
+    labels = balanced_labels()
+    train_rows, val_rows, test_rows = split_rows(labels, seed=2026)
+    assert (len(train_rows), len(val_rows), len(test_rows)) == (800, 100, 100)
+    together = np.concatenate([train_rows, val_rows, test_rows])
+    np.testing.assert_array_equal(np.sort(together), np.arange(len(labels)))
+
+
+def test_split_is_stratified():
+    labels = balanced_labels()
+    for rows, size in zip(split_rows(labels, seed=1), (800, 100, 100)):
+        np.testing.assert_array_equal(
+            np.bincount(labels[rows], minlength=5), [size // 5] * 5
+        )
+
+
+def test_split_depends_on_the_seed_only():
+    labels = balanced_labels()
+    first, again, other = (split_rows(labels, seed) for seed in (7, 7, 8))
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(first[2], other[2])
+
+
+def blobs(n=600, seed=0):
+    """Three well separated Gaussian blobs in 2D: an easy three-class problem."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3, n)
+    centres = np.array([[0.0, 2.0], [2.0, -1.0], [-2.0, -1.0]])
+    x = centres[y] + rng.normal(0.0, 0.5, (n, 2))
+    return torch.tensor(x, dtype=torch.float32), torch.tensor(y)
+
+
+def small_network():
+    return nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 3))
+
+
+def test_train_learns_an_easy_problem():
+    x, y = blobs()
+    x_val, y_val = blobs(seed=1)
+    torch.manual_seed(0)
+    model = small_network()
+    history = train(
+        model,
+        (x, y),
+        (x_val, y_val),
+        epochs=10,
+        batch_size=64,
+        learning_rate=1e-2,
+        seed=0,
+    )
+    assert len(history["training"]) == len(history["validation"]) == 10
+    assert history["validation"][-1] < history["validation"][0]
+    accuracy = np.mean(
+        predict_probabilities(model, x_val).argmax(axis=1) == y_val.numpy()
+    )
+    assert accuracy > 0.95
+
+
+def test_train_restores_the_best_validation_weights():
+    # the validation labels are permuted, so learning the training labels makes the
+    # validation loss worse: the best validation epoch is an early one, not the last
+    x, y = blobs()
+    x_val, y_val = blobs(seed=1)
+    y_val = (y_val + 1) % 3
+    torch.manual_seed(0)
+    model = small_network()
+    history = train(
+        model,
+        (x, y),
+        (x_val, y_val),
+        epochs=8,
+        batch_size=64,
+        learning_rate=1e-2,
+        seed=0,
+    )
+    best = int(np.argmin(history["validation"]))
+    assert best < len(history["validation"]) - 1, (
+        "the test needs a validation loss that rises"
+    )
+    with torch.no_grad():
+        kept = nn.CrossEntropyLoss()(model(x_val), y_val).item()
+    assert kept == pytest.approx(history["validation"][best], rel=1e-6)
+
+
+def test_train_is_reproducible_with_the_same_seeds():
+    x, y = blobs()
+    x_val, y_val = blobs(seed=1)
+    histories = []
+    for _ in range(2):
+        torch.manual_seed(3)
+        histories.append(
+            train(
+                small_network(),
+                (x, y),
+                (x_val, y_val),
+                epochs=3,
+                batch_size=50,
+                learning_rate=1e-2,
+                seed=3,
+            )
+        )
+    assert histories[0] == histories[1]
+
+
+def test_probabilities_are_normalized_and_the_model_left_in_eval_mode():
+    model = nn.Sequential(nn.Linear(4, 5), nn.Dropout(0.5))
+    probabilities = predict_probabilities(model, torch.randn(30, 4))
+    assert probabilities.shape == (30, 5) and isinstance(probabilities, np.ndarray)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-6)
+    assert not model.training
+
+
+def test_auc_of_perfect_and_of_reversed_scores():
+    true = np.array([0, 0, 1, 1, 2, 2])
+    perfect = np.eye(3)[true]
+    np.testing.assert_array_equal(auc_per_class(perfect, true), [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(auc_per_class(1 - perfect, true), [0.0, 0.0, 0.0])
+
+
+def test_pair_auc_looks_only_at_the_two_classes():
+    true = np.array([0, 0, 1, 1, 2, 2])
+    probabilities = np.array(
+        [
+            [0.6, 0.1, 0.3],
+            [0.5, 0.4, 0.1],
+            [0.2, 0.7, 0.1],
+            [0.3, 0.6, 0.1],
+            [0.9, 0.0, 0.1],
+            [0.0, 0.9, 0.1],
+        ]
+    )
+    # classes 0 and 1 are perfectly separated; the class-2 jets, which are not, are ignored
+    assert pair_auc(probabilities, true, 0, 1) == 1.0
+    assert pair_auc(probabilities, true, 1, 0) == 1.0
+
+
+def test_feature_mlp_shapes_and_size():
+    model = FeatureMLP()
+    assert model(torch.randn(7, 16)).shape == (7, 5)
+    # (16 + 1) * 32 + 2 * (32 + 1) * 32 + (32 + 1) * 5
+    assert count_parameters(model) == 2821
+    assert set(MLP_RECIPE) == {"epochs", "batch_size", "learning_rate"}

@@ -1,0 +1,145 @@
+"""The training utilities that every chapter with a network shares.
+
+They were written in the CNN chapter (30-convolutional-neural-networks.md), which
+explains each of them; they live here so that every chapter splits, trains and scores
+its models with the very same code. Nothing here is specific to one kind of network:
+a model is any `nn.Module` that maps one input tensor of shape (N, ...) to
+(N, n_classes) logits.
+
+- split_rows: the stratified 80/10/10 training/validation/test split of a dataset's rows
+- train: mini-batch Adam with a cosine learning rate; keeps the best-validation weights
+- predict_probabilities, auc_per_class, pair_auc: scores on held-out jets
+- count_parameters, FeatureMLP and MLP_RECIPE: the reference network on the 16 features
+"""
+
+import numpy as np
+import torch
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import train_test_split
+from torch import nn
+from tqdm import tqdm
+
+__all__ = [
+    "MLP_RECIPE",
+    "FeatureMLP",
+    "auc_per_class",
+    "count_parameters",
+    "pair_auc",
+    "predict_probabilities",
+    "split_rows",
+    "train",
+]
+
+
+def count_parameters(module):
+    """The number of trainable and frozen numbers a module owns."""
+    return sum(p.numel() for p in module.parameters())
+
+
+def split_rows(labels, seed):
+    """Stratified 80/10/10 split of the row numbers 0..N-1 into training, validation and test rows."""
+    rows = np.arange(len(labels))
+    train_rows, other_rows = train_test_split(
+        rows, test_size=0.2, stratify=labels, random_state=seed
+    )
+    val_rows, test_rows = train_test_split(
+        other_rows, test_size=0.5, stratify=labels[other_rows], random_state=seed
+    )
+    return train_rows, val_rows, test_rows
+
+
+def train(model, train_data, val_data, epochs, batch_size, learning_rate, seed):
+    """Mini-batch training with Adam and the cross-entropy loss.
+
+    The learning rate falls from `learning_rate` towards zero along a half cosine over the epochs.
+    After every epoch the loss on the whole validation set is computed; at the end the model is
+    given back the weights of its best validation epoch. Returns the per-epoch losses.
+    """
+    x, y = train_data
+    x_check, y_check = val_data
+    loss_function = nn.CrossEntropyLoss()
+    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
+    shuffler = torch.Generator().manual_seed(seed)
+    history = {"training": [], "validation": []}
+    best_loss, best_weights = float("inf"), None
+
+    progress = tqdm(range(epochs), desc="epochs", unit="epoch")
+    for epoch in progress:
+        model.train()
+        order = torch.randperm(len(y), generator=shuffler).to(y.device)
+        summed_loss = 0.0
+        for start in range(0, len(y), batch_size):
+            batch = order[start : start + batch_size]
+            optimizer.zero_grad()
+            loss = loss_function(model(x[batch]), y[batch])
+            loss.backward()
+            optimizer.step()
+            summed_loss += loss.item() * len(batch)
+        history["training"].append(summed_loss / len(y))
+        schedule.step()  # the next epoch takes smaller steps
+
+        model.eval()
+        # one pass over all validation jets at once, no gradients needed
+        with torch.no_grad():
+            val_loss = loss_function(model(x_check), y_check).item()
+        history["validation"].append(val_loss)
+        if val_loss < best_loss:
+            best_loss = val_loss
+            best_weights = {
+                name: w.detach().clone() for name, w in model.state_dict().items()
+            }
+        progress.set_postfix(
+            training=f"{history['training'][-1]:.3f}",
+            validation=f"{val_loss:.3f}",
+            refresh=False,
+        )
+
+    model.load_state_dict(best_weights)
+    return history
+
+
+def predict_probabilities(model, x):
+    """Softmax class probabilities, as a NumPy array (N, 5), computed in one pass without gradients."""
+    model.eval()
+    with torch.no_grad():
+        return torch.softmax(model(x), dim=1).cpu().numpy()
+
+
+def auc_per_class(probabilities, true):
+    """One-vs-rest area under the ROC curve of every class, using that class's probability as score."""
+    return np.array(
+        [
+            roc_auc_score(true == k, probabilities[:, k])
+            for k in range(probabilities.shape[1])
+        ]
+    )
+
+
+def pair_auc(probabilities, true, a, b):
+    """AUC for class a against class b, on the jets of those two classes, scored by P(a) / (P(a) + P(b))."""
+    both = np.isin(true, [a, b])
+    score = probabilities[both, a] / (probabilities[both, a] + probabilities[both, b])
+    return roc_auc_score(true[both] == a, score)
+
+
+class FeatureMLP(nn.Module):
+    """Three hidden layers of 32 units with ReLU: (N, 16) standardized features -> (N, 5) class scores."""
+
+    def __init__(self, n_features=16, width=32, n_classes=5):
+        super().__init__()
+        self.layers = nn.Sequential(
+            nn.Linear(n_features, width),
+            nn.ReLU(),  # (N, 32)
+            nn.Linear(width, width),
+            nn.ReLU(),  # (N, 32)
+            nn.Linear(width, width),
+            nn.ReLU(),  # (N, 32)
+            nn.Linear(width, n_classes),  # (N, 5)
+        )
+
+    def forward(self, x):
+        return self.layers(x)
+
+
+MLP_RECIPE = {"epochs": 20, "batch_size": 256, "learning_rate": 3e-3}
