@@ -56,8 +56,9 @@ def standardized(values: np.ndarray, train_rows: np.ndarray) -> torch.Tensor:
 
 def model_inputs(book: dict, cnn_book: dict | None, jets, train_rows) -> dict:
     """name: (network input for every jet, a function that makes the model, its recipe)."""
-    statistics = book["input_statistics"](jets.particles, jets.jet_pt, train_rows)
-    particles = book["network_input"](jets.particles, jets.jet_pt, statistics)
+    kept = jets.particles[:, : book["MAX_ROWS"]]  # the hardest particles, as the chapter
+    statistics = book["input_statistics"](kept, jets.jet_pt, train_rows)
+    particles = book["network_input"](kept, jets.jet_pt, statistics)
     inputs = {
         "mlp": (standardized(jets.features, train_rows), book["FeatureMLP"], book["MLP_RECIPE"]),
         "flat": (
@@ -141,7 +142,8 @@ def main() -> None:
     book = chapter_namespace(PARTICLE_CHAPTER)
     cnn_book = None if args.no_cnn else chapter_namespace(CNN_CHAPTER)
     jets = book["load_dataset"](args.data, constituents=True)
-    print(f"{len(jets)} jets, {jets.particles.shape[1]} particle rows each, from {args.data}")
+    rows = min(jets.particles.shape[1], book["MAX_ROWS"])
+    print(f"{len(jets)} jets, the {rows} hardest particles of each, from {args.data}")
     start = time.perf_counter()
     tables = [one_seed(book, cnn_book, jets, seed) for seed in args.seeds]
     stacked = pd.concat(tables, keys=args.seeds)
