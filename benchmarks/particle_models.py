@@ -85,7 +85,7 @@ def model_inputs(book: dict, cnn_book: dict | None, jets, train_rows) -> dict:
     return inputs
 
 
-def one_seed(book: dict, cnn_book: dict | None, jets, seed: int) -> pd.DataFrame:
+def one_seed(book: dict, cnn_book: dict | None, jets, seed: int, only=None) -> pd.DataFrame:
     """Train every model on the split of this seed; one row of test-set scores per model."""
     train_rows, val_rows, test_rows = book["split_rows"](jets.labels, seed=seed)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -95,6 +95,8 @@ def one_seed(book: dict, cnn_book: dict | None, jets, seed: int) -> pd.DataFrame
     g, q, _, w, z = range(5)
     rows = {}
     for name, (x, make_model, recipe) in model_inputs(book, cnn_book, jets, train_rows).items():
+        if only and name not in only:
+            continue
         torch.manual_seed(seed)
         model = make_model().to(device)
         start = time.perf_counter()
@@ -134,6 +136,9 @@ def main() -> None:
     )
     parser.add_argument("--data", default=str(BOOK / "data" / "jet-images.h5"))
     parser.add_argument("--no-cnn", action="store_true", help="leave out the two CNNs")
+    parser.add_argument(
+        "--models", nargs="+", help="train only these (mlp flat pfn efn cnn scaled)"
+    )
     args = parser.parse_args()
 
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -145,7 +150,7 @@ def main() -> None:
     rows = min(jets.particles.shape[1], book["MAX_ROWS"])
     print(f"{len(jets)} jets, the {rows} hardest particles of each, from {args.data}")
     start = time.perf_counter()
-    tables = [one_seed(book, cnn_book, jets, seed) for seed in args.seeds]
+    tables = [one_seed(book, cnn_book, jets, seed, args.models) for seed in args.seeds]
     stacked = pd.concat(tables, keys=args.seeds)
     mean = stacked.groupby(level=1, sort=False).mean()
     spread = stacked.groupby(level=1, sort=False).std(ddof=1)
@@ -159,6 +164,8 @@ def main() -> None:
         pairs += [("pfn", "cnn"), ("pfn", "scaled"), ("efn", "cnn")]
     print()
     for a, b in pairs:
+        if a not in accuracy or b not in accuracy:
+            continue
         gain = 100 * (accuracy[a] - accuracy[b]).to_numpy()
         print(
             f"{a:>4} minus {b:<6} accuracy: {gain.mean():+.2f} points "
