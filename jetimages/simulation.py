@@ -128,13 +128,15 @@ PARTICLE_COLUMNS = ("px", "py", "pz", "E", "charge", "pdg_id")
 
 
 def read_events(
-    pythia: pythia8mc.Pythia, n_events: int, jet_class: physics.JetClass, species: _Species
+    pythia: pythia8mc.Pythia, n_events: int, jet_class: physics.JetClass, species: _Species | None = None
 ) -> tuple[list[np.ndarray], list[Truth]]:
     """Generate n_events events (Pythia retries failed ones) and return, for each, its visible
     final-state particles (n, 6), columns PARTICLE_COLUMNS, and the truth for matching.
 
     The whole batch crosses from C++ as one Awkward Array instead of particle by particle.
+    species: a cache of charges and visibilities to reuse between batches (made if not given).
     """
+    species = species or _Species(pythia.particleData)
     records = pythia.nextBatch(n_events)["prt"]
     offsets = _offsets(ak.num(records))
     flat = ak.flatten(records)
