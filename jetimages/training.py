@@ -48,12 +48,15 @@ def split_rows(labels, seed):
     return train_rows, val_rows, test_rows
 
 
-def train(model, train_data, val_data, epochs, batch_size, learning_rate, seed):
+def train(
+    model, train_data, val_data, epochs, batch_size, learning_rate, seed, progress_bar=True
+):
     """Mini-batch training with Adam and the cross-entropy loss.
 
     The learning rate falls from `learning_rate` towards zero along a half cosine over the epochs.
     After every epoch the loss on the whole validation set is computed; at the end the model is
     given back the weights of its best validation epoch. Returns the per-epoch losses.
+    progress_bar=False hides the bar, for loops that train many models under a bar of their own.
     """
     x, y = train_data
     x_check, y_check = val_data
@@ -64,7 +67,7 @@ def train(model, train_data, val_data, epochs, batch_size, learning_rate, seed):
     history = {"training": [], "validation": []}
     best_loss, best_weights = float("inf"), None
 
-    progress = tqdm(range(epochs), desc="epochs", unit="epoch")
+    progress = tqdm(range(epochs), desc="epochs", unit="epoch", disable=not progress_bar)
     for epoch in progress:
         model.train()
         order = torch.randperm(len(y), generator=shuffler).to(y.device)
