@@ -20,29 +20,15 @@ Usage (from the repository root):  python benchmarks/cnn_models.py [--seeds 2026
 
 import argparse
 import time
-from pathlib import Path
 
-import jupytext
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.metrics import log_loss
 from torch import nn
 
-BOOK = Path(__file__).resolve().parent.parent / "deep-learning-intro-for-hep"
+from book_cells import BOOK, chapter_namespace, score_row
+
 CHAPTER = BOOK / "30-convolutional-neural-networks.md"
-TAG = "shared-with-benchmark"
-
-
-def chapter_namespace() -> dict:
-    """Run the chapter's tagged cells (imports, split, model, training loop, recipe) in a fresh namespace."""
-    namespace: dict = {}
-    cells = [cell for cell in jupytext.read(CHAPTER).cells if TAG in cell.metadata.get("tags", [])]
-    if not cells:
-        raise RuntimeError(f"no code cell of {CHAPTER.name} is tagged {TAG!r}")
-    for cell in cells:
-        exec(compile(cell.source, f"{CHAPTER.name}[{TAG}]", "exec"), namespace)
-    return namespace
 
 
 class OriginalCNN(nn.Module):
@@ -111,20 +97,11 @@ def one_seed(book: dict, jets, seed: int) -> pd.DataFrame:
         ),
     }
     true = y_test.cpu().numpy()
-    g, q, _, w, z = range(5)
     rows = {}
 
     def score(name, model, x_test, seconds):
         probabilities = book["predict_probabilities"](model, x_test)
-        rows[name] = {
-            "accuracy": np.mean(probabilities.argmax(axis=1) == true),
-            "cross-entropy": log_loss(true, probabilities, labels=range(5)),
-            **{f"AUC {s}": a for s, a in zip("gqtwz", book["auc_per_class"](probabilities, true))},
-            "W vs Z": book["pair_auc"](probabilities, true, w, z),
-            "g vs q": book["pair_auc"](probabilities, true, g, q),
-            "training (s)": seconds,
-            "parameters": sum(p.numel() for p in model.parameters()),
-        }
+        rows[name] = score_row(book, model, probabilities, true, seconds)
 
     # the original chapter fed the pixel values as they are
     raw = torch.from_numpy(jets.images).unsqueeze(1)
@@ -154,7 +131,7 @@ def main() -> None:
     parser.add_argument("--data", default=str(BOOK / "data" / "jet-images.h5"))
     args = parser.parse_args()
 
-    book = chapter_namespace()
+    book = chapter_namespace(CHAPTER)
     jets = book["load_dataset"](args.data)
     print(f"{len(jets)} jets from {args.data}")
     tables = [one_seed(book, jets, seed) for seed in args.seeds]

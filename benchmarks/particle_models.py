@@ -22,30 +22,16 @@ Usage (from the repository root):
 
 import argparse
 import time
-from pathlib import Path
 
-import jupytext
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.metrics import log_loss
 from sklearn.preprocessing import StandardScaler
 
-BOOK = Path(__file__).resolve().parent.parent / "deep-learning-intro-for-hep"
+from book_cells import BOOK, chapter_namespace, score_row
+
 PARTICLE_CHAPTER = BOOK / "40-particle-sets.md"
 CNN_CHAPTER = BOOK / "30-convolutional-neural-networks.md"
-TAG = "shared-with-benchmark"
-
-
-def chapter_namespace(chapter: Path) -> dict:
-    """Run a chapter's tagged cells (imports, inputs, models, recipes) in a fresh namespace."""
-    namespace: dict = {}
-    cells = [c for c in jupytext.read(chapter).cells if TAG in c.metadata.get("tags", [])]
-    if not cells:
-        raise RuntimeError(f"no code cell of {chapter.name} is tagged {TAG!r}")
-    for cell in cells:
-        exec(compile(cell.source, f"{chapter.name}[{TAG}]", "exec"), namespace)
-    return namespace
 
 
 def standardized(values: np.ndarray, train_rows: np.ndarray) -> torch.Tensor:
@@ -92,7 +78,6 @@ def one_seed(book: dict, cnn_book: dict | None, jets, seed: int, only=None) -> p
     labels = torch.from_numpy(jets.labels)
     y_train, y_val, y_test = (labels[r].to(device) for r in (train_rows, val_rows, test_rows))
     true = y_test.cpu().numpy()
-    g, q, _, w, z = range(5)
     rows = {}
     for name, (x, make_model, recipe) in model_inputs(book, cnn_book, jets, train_rows).items():
         if only and name not in only:
@@ -109,16 +94,7 @@ def one_seed(book: dict, cnn_book: dict | None, jets, seed: int, only=None) -> p
         )
         seconds = time.perf_counter() - start
         probabilities = book["predict_probabilities"](model, x[test_rows].to(device))
-        aucs = book["auc_per_class"](probabilities, true)
-        rows[name] = {
-            "accuracy": np.mean(probabilities.argmax(axis=1) == true),
-            "cross-entropy": log_loss(true, probabilities, labels=range(5)),
-            **{f"AUC {s}": a for s, a in zip("gqtwz", aucs)},
-            "W vs Z": book["pair_auc"](probabilities, true, w, z),
-            "g vs q": book["pair_auc"](probabilities, true, g, q),
-            "training (s)": seconds,
-            "parameters": sum(p.numel() for p in model.parameters()),
-        }
+        rows[name] = score_row(book, model, probabilities, true, seconds)
     table = pd.DataFrame(rows).T
     print(f"\nseed {seed} (device {device}, {torch.get_num_threads()} CPU threads)")
     print(table.round(3).to_string(), flush=True)
