@@ -7,7 +7,10 @@ OUTDIR gets one notebook per chapter of _toc.yml (in its order), the book's data
 and a README.md. JupyterLab does not know MyST's directives and roles, so the notebooks' Markdown
 is rewritten for it: an exercise becomes a numbered heading, a solution or a dropdown hint an HTML
 <details> block that a student opens with a click (the code cells of a solution that spans cells
-start collapsed), and a cross-reference plain text or a link to the other notebook. The handout is written into a temporary folder beside OUTDIR and renamed into place
+start collapsed), and a cross-reference plain text or a link to the other notebook. A number that the
+website pastes from a run ({glue:text} role) becomes the number itself in executed notebooks, and the
+name under which the notebook records it, in code type, in clean ones (the cell that computes it
+prints it). The handout is written into a temporary folder beside OUTDIR and renamed into place
 only when complete, so an interrupted run never leaves half a handout. An existing OUTDIR is replaced
 only if an earlier run of this command made it.
 """
@@ -41,6 +44,11 @@ book needs from the top folder of the book's repository: `pip install -r require
 
 Chapters, in order:
 {chapters}
+{numbers}"""
+CLEAN_NUMBERS = """
+A number in the text that a run produces (an accuracy, a file size) appears in these notebooks as
+the name under which the notebook records it, in code type, such as `test_accuracy`: the cell that
+computes it prints it, and the book's website shows the number itself.
 """
 
 
@@ -56,6 +64,8 @@ DIRECTIVE = re.compile(r"^(?P<fence>:{3,})\{(?P<name>[\w-]+)\}[ \t]*(?P<argument
 OPTION = re.compile(r"^:(?P<key>[\w-]+):[ \t]*(?P<value>.*?)\s*$")
 TARGET = re.compile(r"^\((?P<label>[\w-]+)\)=\s*$")  # `(label)=`: a cross-reference target
 ROLE = re.compile(r"\{(?P<role>doc|ref)\}`(?P<text>[^`<]*?)\s*(?:<(?P<target>[^`>]+)>)?`")
+# {glue:text}`key:format` or {glue:text}`other-chapter.md::key:format`: a value recorded by glue()
+GLUE = re.compile(r"\{glue:text\}`(?:(?P<chapter>[^`:]+)\.(?:md|ipynb)::)?(?P<key>[\w-]+)(?::(?P<format>[^`]*))?`")
 ADMONITIONS = {"admonition", "note", "tip", "hint", "important", "seealso", "warning", "caution"}
 SOLUTION_SUMMARY = "<summary><b>Solution to exercise {number}</b>{more}: try it first, then click to open</summary>"
 
@@ -84,7 +94,8 @@ def details(summary: str, body: str) -> str:
 class MystToMarkdown:
     """Rewrites the Markdown cells of one chapter for JupyterLab; see the module's docstring."""
 
-    def __init__(self, cells: list[nbformat.NotebookNode]):
+    def __init__(self, cells: list[nbformat.NotebookNode], keep_glue: bool = False):
+        self.keep_glue = keep_glue  # leave {glue:text} roles for paste_glued_values
         self.exercises: dict[str, tuple[int, str]] = {}  # label -> (number, title)
         self.titles: dict[str, str] = {}  # cross-reference label -> what a reference shows
         self.solution: str | None = None  # the label of the exercise whose open solution we are in
@@ -175,7 +186,10 @@ class MystToMarkdown:
         )
 
     def roles(self, line: str) -> str:
-        """{doc}`chapter` as a link to that notebook, {ref}`label` as the text the website shows."""
+        """{doc}`chapter` as a link to that notebook, {ref}`label` as the text the website shows,
+        {glue:text}`key` as the key in code type (unless kept for paste_glued_values)."""
+        if not self.keep_glue:
+            line = GLUE.sub(lambda match: f"`{match['key']}`", line)
 
         def replace(match: re.Match) -> str:
             target = match["target"] or match["text"]
@@ -204,11 +218,12 @@ def toc_chapters(book: Path) -> list[str]:
     return stems
 
 
-def clean_notebook(source: Path) -> nbformat.NotebookNode:
-    """The chapter as a notebook with no outputs, without the jupytext pairing (a handout is not paired)."""
+def clean_notebook(source: Path, keep_glue: bool = False) -> nbformat.NotebookNode:
+    """The chapter as a notebook with no outputs, without the jupytext pairing (a handout is not paired).
+    keep_glue: leave the {glue:text} roles, to be filled in by paste_glued_values once it has run."""
     notebook = jupytext.read(source)
     notebook.metadata.pop("jupytext", None)
-    MystToMarkdown(notebook.cells).rewrite(notebook.cells)
+    MystToMarkdown(notebook.cells, keep_glue).rewrite(notebook.cells)
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs = []
@@ -227,6 +242,36 @@ def execute(notebook: nbformat.NotebookNode, folder: Path, name: str) -> None:
         client.execute()
     except CellExecutionError as error:
         raise HandoutError(f"{name} failed while executing:\n{error}") from None
+
+
+def glued_values(notebook: nbformat.NotebookNode) -> dict[str, str]:
+    """The text/plain value of everything an executed notebook recorded with myst_nb's glue()."""
+    values = {}
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            record = output.get("metadata", {}).get("scrapbook")
+            if record:
+                values[record["name"]] = output["data"][record.get("mime_prefix", "") + "text/plain"]
+    return values
+
+
+def paste_glued_values(notebooks: dict[str, nbformat.NotebookNode]) -> None:
+    """Replace every {glue:text} role of executed notebooks by its value, formatted as the website
+    formats it; the value may come from another of the notebooks."""
+    from myst_nb.core.variables import format_plain_text
+
+    values = {stem: glued_values(notebook) for stem, notebook in notebooks.items()}
+    for stem, notebook in notebooks.items():
+
+        def paste(match: re.Match) -> str:
+            chapter = match["chapter"] or stem
+            if match["key"] not in values.get(chapter, {}):
+                raise HandoutError(f"{stem} pastes {match['key']!r} from {chapter}, which did not record it with glue()")
+            return format_plain_text(values[chapter][match["key"]], match["format"] or "")
+
+        for cell in notebook.cells:
+            if cell.cell_type == "markdown":
+                cell.source = GLUE.sub(paste, cell.source)
 
 
 def write_handout(outdir: Path, book: Path = BOOK, executed: bool = False) -> Path:
@@ -249,16 +294,20 @@ def write_handout(outdir: Path, book: Path = BOOK, executed: bool = False) -> Pa
         for folder in ("data", "img"):
             if (book / folder).is_dir():
                 shutil.copytree(book / folder, staging / folder, ignore=shutil.ignore_patterns("*.tmp*", ".*"))
-        for stem in stems:
-            notebook = clean_notebook(book / f"{stem}.md")
-            if executed:
+        notebooks = {stem: clean_notebook(book / f"{stem}.md", keep_glue=executed) for stem in stems}
+        if executed:
+            for stem, notebook in notebooks.items():
                 print(f"executing {stem} ...", flush=True)
                 execute(notebook, staging, stem)
+            # once every chapter has run: a chapter may paste a number that a later one records
+            paste_glued_values(notebooks)
+        for stem, notebook in notebooks.items():
             nbformat.write(notebook, staging / f"{stem}.ipynb")
         (staging / "README.md").write_text(README.format(
             state="each run once from top to bottom, with its outputs" if executed else "without outputs",
             first=f"{stems[0]}.ipynb",
             chapters="\n".join(f"- {stem}.ipynb" for stem in stems),
+            numbers="" if executed else CLEAN_NUMBERS,
         ))
         (staging / MARKER).write_text("made by python -m jetimages.handout; it may replace this folder\n")
         staging.chmod(0o755)  # mkdtemp makes it private to its owner

@@ -58,6 +58,46 @@ def test_executed_handout_runs_in_the_handout_folder(book, tmp_path):
     assert output.text.strip() == "jets"
 
 
+GLUED = """\
+```{{code-cell}} ipython3
+from myst_nb import glue
+
+glue("w_mass", 80.3692, display=False)
+```
+
+The W mass is {{glue:text}}`w_mass:.1f` GeV{more}.
+"""
+
+
+@pytest.fixture
+def glued_book(book):
+    (book / "one.md").write_text(CHAPTER.format(title="one") + GLUED.format(more=""))
+    (book / "two.md").write_text(
+        CHAPTER.format(title="two") + GLUED.format(more=", {glue:text}`one.md::w_mass:.0f` in one")
+    )
+    return book
+
+
+def test_executed_handout_pastes_glued_numbers_from_its_own_and_other_chapters(glued_book, tmp_path):
+    out = handout.write_handout(tmp_path / "handout", glued_book, executed=True)
+    text = "\n".join(markdown_cells(nbformat.read(out / "two.ipynb", as_version=4)))
+    assert "The W mass is 80.4 GeV, 80 in one." in text
+
+
+def test_clean_handout_names_each_glued_number_and_says_where_it_comes_from(glued_book, tmp_path):
+    out = handout.write_handout(tmp_path / "handout", glued_book)
+    text = "\n".join(markdown_cells(nbformat.read(out / "two.ipynb", as_version=4)))
+    assert "The W mass is `w_mass` GeV, `w_mass` in one." in text
+    assert "the cell that\ncomputes it prints it" in (out / "README.md").read_text()
+
+
+def test_a_number_no_chapter_recorded_is_a_clear_error(glued_book, tmp_path):
+    (glued_book / "two.md").write_text(CHAPTER.format(title="two") + "Mass {glue:text}`one.md::z_mass:.1f`.\n")
+    with pytest.raises(handout.HandoutError, match="two pastes 'z_mass' from one, which did not record it"):
+        handout.write_handout(tmp_path / "handout", glued_book, executed=True)
+    assert not (tmp_path / "handout").exists()
+
+
 def test_a_second_run_replaces_the_first(book, tmp_path):
     handout.write_handout(tmp_path / "handout", book)
     (book / "_toc.yml").write_text("format: jb-book\nroot: intro\n")
@@ -187,7 +227,7 @@ def test_no_myst_markup_is_left_in_the_book_s_handout(stem):
     notebook = handout.clean_notebook(handout.BOOK / f"{stem}.md")
     text = "\n".join(markdown_cells(notebook))
     left = [line for line in text.splitlines() if handout.DIRECTIVE.match(line) or handout.TARGET.match(line)]
-    left += handout.ROLE.findall(text)
+    left += handout.ROLE.findall(text) + handout.GLUE.findall(text)
     assert not left, f"{stem}: MyST markup that JupyterLab would show as raw text: {left}"
     assert text.count("### Exercise ") == source.count("{exercise}")
     assert text.count("<b>Solution to exercise") >= source.count("{solution}") + source.count("{solution-start}")
