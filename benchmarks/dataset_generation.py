@@ -12,19 +12,26 @@ Times per class are this process's CPU time (time.process_time), so that other w
 machine does not count. Then the wall time that the 80 000-jet default needs on all cores,
 extrapolated from those rates, or measured with --full (10 to 15 minutes on 2 cores).
 
-    python benchmarks/dataset_generation.py [--jets 400] [--repeat 1] [--full]
+With --stages, one more run of each class under cProfile splits the pipeline's time into its
+stages (Pythia's initialisation, event generation and read-out, clustering and truth matching,
+the 16 features, images and particle tables) and prints the ratio that the pipeline would reach
+if the features cost nothing: a ceiling for any speed-up of the features alone.
+
+    python benchmarks/dataset_generation.py [--jets 400] [--repeat 1] [--full] [--stages]
 
 On a shared machine, --repeat 3 keeps the best of three runs of each measurement.
 """
 
 import argparse
+import cProfile
 import os
+import pstats
 import tempfile
 import time
 from pathlib import Path
 
 import jetimages
-from jetimages import physics
+from jetimages import features, physics, simulation
 from jetimages.generate import generate
 from jetimages.simulation import make_pythia, simulate_block
 
@@ -49,26 +56,66 @@ def pipeline_rate(label: str, jets: int) -> tuple[float, float]:
     return jets / (time.process_time() - start), jets / block.events_generated
 
 
+# (label, the function whose cumulative time is the stage); the rest of simulate_block is "other"
+STAGES = (
+    ("init", simulation.make_pythia),
+    ("events", simulation.read_events),
+    ("jets", simulation.select_jets),
+    ("features", features.jet_features),
+)
+
+
+def stage_seconds(label: str, jets: int) -> dict[str, float]:
+    """CPU seconds per stage of simulate_block for one class, from a cProfile run."""
+    profile = cProfile.Profile()
+    profile.runcall(simulate_block, label, SEED, 0, jets)
+    stats = pstats.Stats(profile).stats  # (file, line, name) -> (calls, primitive, tottime, cumtime, callers)
+    by_code = {(key[0], key[2]): value[3] for key, value in stats.items()}
+    total = by_code[(simulation.__file__, "simulate_block")]
+    seconds = {name: by_code[(function.__code__.co_filename, function.__name__)] for name, function in STAGES}
+    # jet_arrays calls jet_features: what is left of it is images, channels and particle tables
+    seconds["images etc."] = by_code[(simulation.__file__, "jet_arrays")] - seconds["features"]
+    seconds["total"] = total
+    return seconds
+
+
+def print_stages(jets: int, bare_rates: dict[str, float]) -> None:
+    names = [name for name, _ in STAGES] + ["images etc."]
+    print(f"\nshare of the pipeline's CPU time per stage (cProfile, {jets} jets per class)")
+    print(f"{'class':<6}" + "".join(f"{name:>13}" for name in names) + f"{'ceiling':>10}")
+    for label in physics.LABELS:
+        seconds = stage_seconds(label, jets)
+        shares = "".join(f"{seconds[name] / seconds['total']:>13.0%}" for name in names)
+        ceiling = jets / (seconds["total"] - seconds["features"]) / bare_rates[label]
+        print(f"{label:<6}{shares}{ceiling:>10.2f}", flush=True)
+    print("ceiling: the ratio with the features for free (profiling slows Python code, so a little low)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--jets", type=int, default=400, help="jets per class to time (default 400)")
     parser.add_argument("--repeat", type=int, default=1, help="keep the fastest of this many runs (default 1)")
     parser.add_argument("--full", action="store_true", help="also time the 80 000-jet default on all cores")
+    parser.add_argument("--stages", action="store_true", help="also split each class's time into its stages")
     args = parser.parse_args()
 
     cores = os.cpu_count() or 1
     print(f"{args.jets} jets per class; jetimages from {Path(jetimages.__file__).parent}")
     print(f"{'class':<6}{'init s':>8}{'bare events/s':>15}{'pipeline jets/s':>17}{'acceptance':>12}{'ratio':>8}"
           f"{'events ratio':>14}")
-    seconds_per_jet = []
+    seconds_per_jet, bare_rates = [], {}
     for label in physics.LABELS:
         bare_runs = [bare_rate(label, args.jets) for _ in range(args.repeat)]
         init, bare = min(run[0] for run in bare_runs), max(run[1] for run in bare_runs)
         # the same events every time, so the same acceptance: the fastest run is kept
         pipeline, acceptance = max(pipeline_rate(label, args.jets) for _ in range(args.repeat))
         seconds_per_jet.append(1 / pipeline)
+        bare_rates[label] = bare
         print(f"{label:<6}{init:>8.2f}{bare:>15.1f}{pipeline:>17.1f}{acceptance:>12.2f}{pipeline / bare:>8.2f}"
               f"{pipeline / acceptance / bare:>14.2f}", flush=True)
+
+    if args.stages:
+        print_stages(args.jets, bare_rates)
 
     per_class = 16_000
     estimate = per_class * sum(seconds_per_jet) / cores
