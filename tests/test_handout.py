@@ -5,10 +5,10 @@ import pytest
 
 from jetimages import handout
 
-CHAPTER = """\
+# the front matter of a MyST chapter, as jupytext reads it
+HEADER = """\
 ---
 jupytext:
-  formats: md:myst
   text_representation:
     extension: .md
     format_name: myst
@@ -17,7 +17,9 @@ kernelspec:
   language: python
   name: python3
 ---
+"""
 
+CHAPTER = HEADER + """
 # {title}
 
 ```{{code-cell}} ipython3
@@ -120,18 +122,7 @@ def test_refuses_to_replace_a_folder_it_did_not_make(book, tmp_path):
     assert (tmp_path / "mine" / "thesis.tex").read_text() == "precious"
 
 
-EXERCISES = """\
----
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3 (ipykernel)
-  language: python
-  name: python3
----
-
+EXERCISES = HEADER + """
 (tasks)=
 # Tasks
 
