@@ -10,6 +10,8 @@ a model is any `nn.Module` that maps one input tensor of shape (N, ...) to
 - train: mini-batch Adam with a cosine learning rate; keeps the best-validation weights
 - predict_probabilities, auc_per_class, pair_auc: scores on held-out jets
 - count_parameters, FeatureMLP and MLP_RECIPE: the reference network on the 16 features
+- standardized, jet_pt_and_mass: inputs scaled with the training jets; the two numbers in
+  GeV that the image models are given, so that the feature MLP can be given them too
 """
 
 import numpy as np
@@ -24,16 +26,41 @@ __all__ = [
     "FeatureMLP",
     "auc_per_class",
     "count_parameters",
+    "JET_NUMBERS",
+    "jet_pt_and_mass",
     "pair_auc",
     "predict_probabilities",
     "split_rows",
+    "standardized",
     "train",
 ]
+
+JET_NUMBERS = ["jet pT", "jet mass"]
+"""The names of the columns of jet_pt_and_mass."""
 
 
 def count_parameters(module):
     """The number of trainable and frozen numbers a module owns."""
     return sum(p.numel() for p in module.parameters())
+
+
+def jet_pt_and_mass(jets):
+    """(N, 2): log of the jet's pT and of its (ungroomed) mass, both in GeV.
+
+    Both come from the sum of all the jet's particles. The images are fractions of the jet's
+    pT and carry neither; a model that is given them must be compared with a feature model
+    that is given them too.
+    """
+    return np.log(np.stack([jets.jet_pt, jets.jet_mass], axis=1))
+
+
+def standardized(values, train_rows):
+    """(N, k) columns shifted and scaled by the mean and spread of the training rows only,
+    as a float32 tensor (the validation and test jets must not shape the inputs)."""
+    values = np.asarray(values, dtype=np.float64)
+    mean = values[train_rows].mean(axis=0)
+    spread = values[train_rows].std(axis=0)
+    return torch.from_numpy(((values - mean) / spread).astype(np.float32))
 
 
 def split_rows(labels, seed):

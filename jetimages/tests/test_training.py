@@ -165,3 +165,27 @@ def test_feature_mlp_shapes_and_size():
     # (16 + 1) * 32 + 2 * (32 + 1) * 32 + (32 + 1) * 5
     assert count_parameters(model) == 2821
     assert set(MLP_RECIPE) == {"epochs", "batch_size", "learning_rate"}
+
+
+def test_standardized_uses_the_training_rows_only():
+    from jetimages.training import standardized
+
+    values = np.array([[1.0, 10.0], [3.0, 30.0], [100.0, -50.0]])
+    scaled = standardized(values, np.array([0, 1]))
+    assert scaled.dtype == torch.float32
+    np.testing.assert_allclose(scaled[:2].numpy(), [[-1, -1], [1, 1]])
+    np.testing.assert_allclose(scaled[2].numpy(), [(100 - 2) / 1, (-50 - 20) / 10])
+
+
+def test_jet_pt_and_mass_are_the_logarithms_in_gev():
+    from types import SimpleNamespace
+
+    from jetimages.training import JET_NUMBERS, jet_pt_and_mass
+
+    jets = SimpleNamespace(
+        jet_pt=np.array([1000.0, 800.0], dtype=np.float32),
+        jet_mass=np.array([80.0, 173.0], dtype=np.float32),
+    )
+    numbers = jet_pt_and_mass(jets)
+    assert numbers.shape == (2, len(JET_NUMBERS))
+    np.testing.assert_allclose(np.exp(numbers), [[1000, 80], [800, 173]], rtol=1e-6)
