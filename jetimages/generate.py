@@ -1,9 +1,15 @@
-"""Make a dataset file from simulation blocks: on this machine's cores, on a Dask cluster, or as
-shards to merge later. Every argument and output path is checked before the first event."""
+"""Make a dataset file from simulation blocks: on this machine's cores, on a Dask
+cluster, or as shards to merge later. Every argument and output path is checked before
+the first event."""
 
 import contextlib
+import ctypes
+import logging
 import multiprocessing
 import os
+import signal
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +19,7 @@ from tqdm import tqdm
 
 from . import dataset, physics
 from .cluster import connect, results
+from .dataset import DamagedInputError, NotFoundError, UsageError
 from .simulation import Block, simulate_block
 
 # NumPy's seeds are non-negative; the file stores the seed as a 64-bit signed integer
@@ -25,132 +32,325 @@ def _run_block(task: tuple[str, int, int, int]) -> Block:
     return simulate_block(label, seed, block, n_jets)
 
 
-def _local_results(jobs: list[tuple[str, int, int, int]], workers: int) -> Iterator[Block]:
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def _quiet_worker(parent: int) -> None:
+    """Set up a pool worker: Ctrl-C and a kill are for the parent process, which prints
+    one line and stops the pool; a worker ends silently with it, even if it is killed
+    outright, instead of printing KeyboardInterrupt or BrokenPipeError tracebacks."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # Pool.terminate()'s signal, uncaught
+    try:  # Linux: SIGTERM to this worker when its parent dies (PR_SET_PDEATHSIG)
+        if ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM) != 0:
+            raise OSError
+    except (AttributeError, OSError):
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # it died before the line above
+        os._exit(1)
+
+
+def _local_results(
+    jobs: list[tuple[str, int, int, int]], workers: int
+) -> Iterator[Block]:
     if workers == 1:
         yield from map(_run_block, jobs)
     else:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(workers, _quiet_worker, (os.getpid(),)) as pool:
             yield from pool.imap_unordered(_run_block, jobs)
 
 
-def simulate_blocks(tasks: list[tuple[str, int, int]], seed: int, workers: int, client=None) -> dict[str, np.ndarray]:
-    """Run the (label, block, n_jets) tasks on `workers` processes, or on the Dask cluster of
-    `client` (see cluster.connect); rows in (class, block, row) order, whoever simulated them."""
+def simulate_blocks(
+    tasks: list[tuple[str, int, int]], seed: int, workers: int, client=None
+) -> dict[str, np.ndarray]:
+    """Run the (label, block, n_jets) tasks on `workers` processes, or on the Dask
+    cluster of `client` (see cluster.connect); rows in (class, block, row) order,
+    whoever simulated them."""
     jobs = [(label, block, n_jets, seed) for label, block, n_jets in tasks]
-    outputs = _local_results(jobs, workers) if client is None else results(client, _run_block, jobs)
+    outputs = (
+        _local_results(jobs, workers)
+        if client is None
+        else results(client, _run_block, jobs)
+    )
     blocks = []
-    with tqdm(total=sum(n for _, _, n in tasks), unit="jet", desc="simulating") as bar:
+    total = sum(n for _, _, n in tasks)
+    # closing: the pool stops at once, whatever interrupts the loop
+    with (
+        tqdm(total=total, unit="jet", desc="simulating") as bar,
+        contextlib.closing(outputs),
+    ):
         for block in outputs:
             blocks.append(block)
             bar.update(len(block))
     blocks.sort(key=lambda b: (physics.LABELS.index(b.label), b.block))
-    return {name: np.concatenate([b.arrays[name] for b in blocks]) for name in dataset.ARRAYS}
+    return {
+        name: np.concatenate([b.arrays[name] for b in blocks])
+        for name in dataset.ARRAYS
+    }
 
 
-def shard_tasks(jets_per_class: int, shard: int, shards: int) -> list[tuple[str, int, int]]:
-    """The (label, block, n_jets) tasks of one shard: every shards-th block of the plan, from `shard` on."""
+def shard_tasks(
+    jets_per_class: int, shard: int, shards: int
+) -> list[tuple[str, int, int]]:
+    """The (label, block, n_jets) tasks of one shard: every shards-th block of the plan,
+    from `shard` on."""
     plan = dataset.block_plan(jets_per_class)
     if not 1 <= shards <= len(plan):
-        raise ValueError(
-            f"--shards: the number of shards must be between 1 and {len(plan)}, the number of simulation "
-            f"blocks of {jets_per_class} jets per class (so that no shard is empty), not {shards}"
+        raise UsageError(
+            f"--shards: the number of shards must be between 1 and {len(plan)}, the "
+            f"number of simulation blocks of {jets_per_class} jets per class (so that "
+            f"no shard is empty), not {shards}"
         )
     if not 0 <= shard < shards:
-        raise ValueError(f"--shard: shard must be between 0 and {shards - 1}, not {shard}")
+        raise UsageError(
+            f"--shard: shard must be between 0 and {shards - 1}, not {shard}"
+        )
     return plan[shard::shards]
 
 
 def check_seed(seed: int) -> None:
     if not 0 <= seed <= MAX_SEED:
-        raise ValueError(f"--seed: the seed must be a whole number from 0 to {MAX_SEED}, not {seed}")
+        raise UsageError(
+            f"--seed: the seed must be a whole number from 0 to {MAX_SEED}, not {seed}"
+        )
 
 
-def generate(out: str | os.PathLike, jets_per_class: int, seed: int, shard: int = 0, shards: int = 1,
-             workers: int | None = None, constituents_out: str | os.PathLike | None = None,
-             dask: str | None = None) -> Path:
-    """Simulate a whole dataset (shards == 1, rows shuffled) or one shard of it (rows in block order).
+@contextlib.contextmanager
+def _sigint_ignored():
+    """SIGINT ignored, which processes started meanwhile keep; one that comes meanwhile
+    is lost, so this is for the moment a process is started."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, handler)
 
-    A whole dataset is two files: `out` and `constituents_out` (by default beside `out`, see
-    dataset.constituents_path); a shard is the one file `out`. With `dask`, the address of a Dask
-    scheduler or "local", the blocks run on that cluster (cluster.connect); the bytes are the same.
-    Every argument and both output paths are checked before the first event is simulated.
+
+@contextlib.contextmanager
+def _quiet_local_cluster():
+    """Settings for a LocalCluster whose processes neither see Ctrl-C nor print: they
+    are forked from a server process started here with SIGINT ignored, which they
+    inherit (Ctrl-C is this process's to handle), and they log only critical errors
+    (their warnings on being stopped mid-block are expected). A block's errors still
+    come back to this process."""
+    import multiprocessing.forkserver
+    import multiprocessing.resource_tracker
+
+    import dask
+    from distributed.utils import get_mp_context
+
+    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+        get_mp_context()  # sets what the server imports once for all workers
+        # what a LocalCluster sets before it starts a worker process, and the log level
+        environ = dask.config.get("distributed.nanny.pre-spawn-environ")
+        environ = {key: str(value) for key, value in environ.items()}
+        environ["DASK_LOGGING__DISTRIBUTED"] = "critical"
+        # the process that frees the workers' semaphores: silent if this one is killed
+        environ["PYTHONWARNINGS"] = "ignore:resource_tracker:UserWarning"
+        saved = {key: os.environ.get(key) for key in environ}
+        os.environ.update(environ)
+        try:
+            with _sigint_ignored():
+                multiprocessing.resource_tracker.ensure_running()
+                multiprocessing.forkserver.ensure_running()
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    del os.environ[key]
+                else:
+                    os.environ[key] = value
+        yield
+
+
+@contextlib.contextmanager
+def _dask_client(address: str, workers: int | None):
+    """cluster.connect, so that Ctrl-C or a kill gives one line: one that comes while
+    the cluster starts is raised once it has started and can be shut down; and the
+    shutdown's warnings after it (workers stopped mid-block) are expected, so not
+    shown."""
+    logger = logging.getLogger("distributed")
+    with contextlib.ExitStack() as stack:
+        # runs last, once the cluster is shut down
+        stack.callback(logger.setLevel, logger.level)
+        try:
+            with dataset._InterruptsHeld():
+                if address == "local":
+                    stack.enter_context(_quiet_local_cluster())
+                try:
+                    client = stack.enter_context(connect(address, workers))
+                except ValueError as error:  # no scheduler there, or a bad --workers
+                    raise UsageError(str(error)) from None
+            yield client
+        except BaseException:
+            logger.setLevel(logging.CRITICAL)
+            raise
+
+
+def generate(
+    out: str | os.PathLike,
+    *,
+    jets_per_class: int,
+    seed: int,
+    shard: int = 0,
+    shards: int = 1,
+    workers: int | None = None,
+    constituents_out: str | os.PathLike | None = None,
+    dask: str | None = None,
+    force: bool = False,
+) -> Path:
+    """Simulate a whole dataset (shards == 1, rows shuffled) or one shard of it (rows in
+    block order).
+
+    A whole dataset is two files: `out` and `constituents_out` (by default beside `out`,
+    see dataset.constituents_path); a shard is the one file `out`. With `dask`, the
+    address of a Dask scheduler or "local", the blocks run on that cluster
+    (cluster.connect); the bytes are the same. Every argument and both output paths are
+    checked before the first event is simulated; an existing file is replaced only if it
+    is a dataset of this tool, or with `force`. The outputs are locked from then on
+    (dataset.locked_outputs), and their free space checked against an estimate.
     """
     tasks = shard_tasks(jets_per_class, shard, shards)
     check_seed(seed)
     if workers is not None and workers < 1:
-        raise ValueError(f"--workers: the number of processes must be at least 1, not {workers}")
+        raise UsageError(
+            f"--workers: the number of processes must be at least 1, not {workers}"
+        )
     if shards > 1:
         if constituents_out is not None:
-            raise ValueError("--constituents-out: a shard is one file holding every array; give it to merge instead")
-        dataset.prepare_outputs(out)
+            raise UsageError(
+                "--constituents-out: a shard is one file holding every array; give it "
+                "to merge instead"
+            )
+        targets = dataset.prepare_outputs(out, force=force)
     else:
-        constituents_out = constituents_out or dataset.constituents_path(dataset.prepare_output(out))
-        dataset.prepare_outputs(out, constituents_out)
+        if constituents_out is None:
+            out = dataset.prepare_output(out, force=force)
+            constituents_out = dataset.constituents_path(out)
+        targets = dataset.prepare_outputs(out, constituents_out, force)
 
-    with connect(dask, workers) if dask is not None else contextlib.nullcontext() as client:
-        arrays = simulate_blocks(tasks, seed, workers or os.cpu_count() or 1, client)
-    attrs = dataset.file_attributes(seed, jets_per_class)
-    if shards > 1:
-        attrs.update(shard=shard, shards=shards)
-        return dataset.write_dataset(out, arrays, attrs)
-    return dataset.write_dataset(out, dataset.shuffle_rows(arrays, seed), attrs, constituents_out)
+    jets = sum(n for _, _, n in tasks)
+    with contextlib.ExitStack() as locked:
+        with contextlib.ExitStack() as cluster:  # connecting checks --dask
+            client = None
+            if dask is not None:
+                client = cluster.enter_context(_dask_client(dask, workers))
+            locks = locked.enter_context(dataset.locked_outputs(targets))
+            sizes = {
+                path: dataset.estimated_size(names, jets)
+                for path, names in targets.items()
+            }
+            dataset.check_free_space(sizes, estimated=True)
+            arrays = simulate_blocks(
+                tasks, seed, workers or os.cpu_count() or 1, client
+            )
+        # the cluster is shut down: writing needs no workers
+        attrs = dataset.file_attributes(seed, jets_per_class)
+        if shards > 1:
+            attrs.update(shard=shard, shards=shards)
+            return dataset.write_dataset(out, arrays, attrs, force=force, locks=locks)
+        arrays = dataset.shuffle_rows(arrays, seed)
+        return dataset.write_dataset(
+            out, arrays, attrs, constituents_out, force=force, locks=locks
+        )
 
 
 def _comparable(value):
-    """An attribute value as plain Python, so that values read from two files compare with ==."""
+    """An attribute value as plain Python, so that values read from two files compare
+    with ==."""
     return np.asarray(value).tolist()
 
 
 def _check_shard_set(shards: list[tuple[Path, dict[str, np.ndarray], dict]]) -> None:
-    """That the shards are exactly shards 0 .. K-1 of one dataset, each once, each holding exactly
-    its part of the dataset's block plan; otherwise a ValueError that names the offending file."""
+    """That the shards are exactly shards 0 .. K-1 of one dataset, each once, each
+    holding exactly its part of the dataset's block plan; otherwise a UsageError (a
+    wrong set) or a DamagedInputError (a shard inconsistent in itself) that names the
+    offending file."""
     first_path, _, first = shards[0]
-    # everything but the shard number must agree: seed, size, shard total, schema, cuts, every version
+    # everything but the shard number must agree: seed, size, shard total, schema, cuts,
+    # every version
     for path, _, attrs in shards[1:]:
         keys = (first.keys() | attrs.keys()) - {"shard"}
-        differing = sorted(key for key in keys if _comparable(first.get(key)) != _comparable(attrs.get(key)))
+        differing = sorted(
+            key
+            for key in keys
+            if _comparable(first.get(key)) != _comparable(attrs.get(key))
+        )
         if differing:
-            details = "; ".join(f"{key} {first.get(key)!s} there, {attrs.get(key)!s} here" for key in differing)
-            raise ValueError(f"{path} is not a shard of the same dataset as {first_path} ({details})")
+            details = "; ".join(
+                f"{key} {first.get(key)!s} there, {attrs.get(key)!s} here"
+                for key in differing
+            )
+            raise UsageError(
+                f"{path} is not a shard of the same dataset as {first_path} ({details})"
+            )
 
     total, jets_per_class = int(first["shards"]), int(first["jets_per_class"])
     seen: dict[int, Path] = {}
     for path, _, attrs in shards:
         index = int(attrs["shard"])
         if not 0 <= index < total:
-            raise ValueError(f"{path} says it is shard {index} of {total}, which does not exist")
+            raise DamagedInputError(
+                f"{path} says it is shard {index} of {total}, which does not exist"
+            )
         if index in seen:
-            raise ValueError(f"{path} and {seen[index]} are both shard {index} of {total}: give each shard once")
+            raise UsageError(
+                f"{path} and {seen[index]} are both shard {index} of {total}: give "
+                "each shard once"
+            )
         seen[index] = path
     missing = sorted(set(range(total)) - seen.keys())
     if missing:
-        raise ValueError(f"shards {missing} of {total} are missing")
+        raise UsageError(f"shards {missing} of {total} are missing")
     for path, arrays, attrs in shards:
-        _check_shard_blocks(path, arrays, shard_tasks(jets_per_class, int(attrs["shard"]), total))
-
-
-def _check_shard_blocks(path: Path, arrays: dict[str, np.ndarray], tasks: list[tuple[str, int, int]]) -> None:
-    """That a shard holds exactly the blocks of `tasks`, each block complete: rows 0 .. n_jets - 1."""
-    expected = {(physics.LABELS.index(label), block): n_jets for label, block, n_jets in tasks}
-    keys = arrays["labels"].astype(np.int64) << 16 | arrays["block"]
-    found_keys, block_of_row, counts = np.unique(keys, return_inverse=True, return_counts=True)
-    found = {(int(key) >> 16, int(key) & 0xFFFF): int(count) for key, count in zip(found_keys, counts)}
-    if found != expected:
-        wrong = sorted(found.keys() ^ expected.keys()) or sorted(k for k in found if found[k] != expected[k])
-        label, block = wrong[0]
-        raise ValueError(
-            f"{path} does not hold the blocks its shard number says (first difference: class "
-            f"{physics.LABELS[label]}, block {block}: {found.get(wrong[0], 0)} jets, expected "
-            f"{expected.get(wrong[0], 0)}). {SHARD_HINT}"
+        _check_shard_blocks(
+            path, arrays, shard_tasks(jets_per_class, int(attrs["shard"]), total)
         )
-    # every (label, block, row) appears once (dataset._check_arrays), so rows below n_jets are all of them
+
+
+def _check_shard_blocks(
+    path: Path, arrays: dict[str, np.ndarray], tasks: list[tuple[str, int, int]]
+) -> None:
+    """That a shard holds exactly the blocks of `tasks`, each block complete: rows 0 ..
+    n_jets - 1."""
+    expected = {
+        (physics.LABELS.index(label), block): n_jets for label, block, n_jets in tasks
+    }
+    keys = arrays["labels"].astype(np.int64) << 16 | arrays["block"]
+    found_keys, block_of_row, counts = np.unique(
+        keys, return_inverse=True, return_counts=True
+    )
+    found = {
+        (int(key) >> 16, int(key) & 0xFFFF): int(count)
+        for key, count in zip(found_keys, counts)
+    }
+    if found != expected:
+        wrong = sorted(found.keys() ^ expected.keys()) or sorted(
+            k for k in found if found[k] != expected[k]
+        )
+        label, block = wrong[0]
+        raise DamagedInputError(
+            f"{path} does not hold the blocks its shard number says (first difference: "
+            f"class {physics.LABELS[label]}, block {block}: {found.get(wrong[0], 0)} "
+            f"jets, expected {expected.get(wrong[0], 0)}). {SHARD_HINT}"
+        )
+    # every (label, block, row) appears once (dataset._check_arrays), so rows below
+    # n_jets are all of them
     if np.any(arrays["row_in_block"] >= counts[block_of_row]):
-        raise ValueError(f"{path} has rows numbered beyond the size of their block. {SHARD_HINT}")
+        raise DamagedInputError(
+            f"{path} has rows numbered beyond the size of their block. {SHARD_HINT}"
+        )
 
 
 def _is_shard(path: Path) -> bool:
-    """False for a readable HDF5 file without a shard number; True otherwise, so that reading the
-    file (dataset._read_file) can say what else is wrong with it."""
+    """False for a readable HDF5 file without a shard number; True otherwise, so that
+    reading the file (dataset._read_file) can say what else is wrong with it."""
     try:
         with h5py.File(path, "r") as file:
             return {"shard", "shards"} <= file.attrs.keys()
@@ -158,32 +358,71 @@ def _is_shard(path: Path) -> bool:
         return True
 
 
-def merge(shard_paths: list[str | os.PathLike], out: str | os.PathLike,
-          constituents_out: str | os.PathLike | None = None) -> Path:
-    """Join the shards of one dataset into the shuffled files that `generate` would have made whole.
+def merge(
+    shard_paths: list[str | os.PathLike],
+    out: str | os.PathLike,
+    constituents_out: str | os.PathLike | None = None,
+    *,
+    force: bool = False,
+) -> Path:
+    """Join the shards of one dataset into the shuffled files that `generate` would have
+    made whole.
 
-    Refuses, naming the file, anything that is not exactly shards 0 .. K-1 of one dataset, and
-    output paths that are one of the shards.
+    Refuses, naming the file, anything that is not exactly shards 0 .. K-1 of one
+    dataset, and output paths that are one of the shards. The outputs are replaced and
+    locked as by `generate`; they are locked once the shards are read and found to be a
+    complete set.
     """
     if not shard_paths:
-        raise ValueError("merge needs at least one shard file")
-    constituents_out = constituents_out or dataset.constituents_path(dataset.prepare_output(out))
-    targets = dataset.prepare_outputs(out, constituents_out)
+        raise UsageError("merge needs at least one shard file")
+    if constituents_out is None:
+        constituents_out = dataset.constituents_path(
+            dataset.prepare_output(out, force=force)
+        )
+    targets = dataset.prepare_outputs(out, constituents_out, force)
     for path in map(Path, shard_paths):
         if not path.is_file():
-            raise FileNotFoundError(f"shard file {path} does not exist (or is not a file)")
+            raise NotFoundError(f"shard file {path} does not exist (or is not a file)")
         for target in targets:
             if target.exists() and os.path.samefile(path, target):
-                raise ValueError(f"the output {target} is the shard {path}: writing it would destroy an input; choose another name")
+                raise UsageError(
+                    f"the output {target} is the shard {path}: writing it would "
+                    "destroy an input; choose another name"
+                )
         if not _is_shard(path):
-            raise ValueError(f"{path} is not a shard (it has no 'shard' attribute); merge takes the files of generate --shards")
+            raise UsageError(
+                f"{path} is not a shard (it has no 'shard' attribute); merge takes the "
+                "files of generate --shards"
+            )
 
-    shards = [(Path(path), *dataset._read_file(Path(path), list(dataset.ARRAYS), SHARD_HINT)) for path in shard_paths]
+    shards = [
+        (Path(path), *dataset._read_file(Path(path), list(dataset.ARRAYS), SHARD_HINT))
+        for path in shard_paths
+    ]
     _check_shard_set(shards)
-    joined = {name: np.concatenate([arrays[name] for _, arrays, _ in shards]) for name in dataset.ARRAYS}
-    attrs = shards[0][2]
-    seed = int(attrs["seed"])
-    # the same attributes, in the same order, as a whole-dataset run writes; versions from the shards
-    merged_attrs = dataset.file_attributes(seed, int(attrs["jets_per_class"]))
-    merged_attrs.update({key: str(value) for key, value in attrs.items() if key.startswith("version_")})
-    return dataset.write_dataset(out, dataset.shuffle_rows(joined, seed), merged_attrs, constituents_out)
+    with dataset.locked_outputs(targets) as locks:
+        jets = sum(len(arrays["labels"]) for _, arrays, _ in shards)
+        sizes = {
+            path: dataset.estimated_size(names, jets) for path, names in targets.items()
+        }
+        dataset.check_free_space(sizes, estimated=True)
+        joined = {
+            name: np.concatenate([arrays[name] for _, arrays, _ in shards])
+            for name in dataset.ARRAYS
+        }
+        attrs = shards[0][2]
+        seed = int(attrs["seed"])
+        # the same attributes, in the same order, as a whole-dataset run writes;
+        # versions from the shards
+        merged_attrs = dataset.file_attributes(seed, int(attrs["jets_per_class"]))
+        merged_attrs.update(
+            {
+                key: str(value)
+                for key, value in attrs.items()
+                if key.startswith("version_")
+            }
+        )
+        joined = dataset.shuffle_rows(joined, seed)
+        return dataset.write_dataset(
+            out, joined, merged_attrs, constituents_out, force=force, locks=locks
+        )

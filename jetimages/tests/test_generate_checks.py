@@ -1,7 +1,7 @@
-"""generate fails before the first event on anything that can be checked then, with one line naming
-the flag and exit status 2; writes never leave a wrong file, a lost Ctrl-C or an unexplained leftover."""
+"""generate fails before the first event on anything that can be checked then, with one
+line naming the flag and exit status 2; writes never leave a wrong file, a lost Ctrl-C
+or an unexplained leftover."""
 
-import fcntl
 import os
 import signal
 from pathlib import Path
@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from jetimages import dataset, generate as generate_module
+from jetimages import dataset
+from jetimages import generate as generate_module
 from jetimages.__main__ import main
 
 from .synthetic import arrays_for, write_whole
@@ -37,12 +38,28 @@ def run(capsys, *args) -> tuple[int, str]:
     [
         (["--shards", "0"], "--shards: the number of shards must be between 1 and 5"),
         (["--shards", "6"], "--shards: the number of shards must be between 1 and 5"),
-        (["--shards", "2", "--shard", "2"], "--shard: shard must be between 0 and 1, not 2"),
-        (["--seed", "-1"], "--seed: the seed must be a whole number from 0 to 9223372036854775807, not -1"),
+        (
+            ["--shards", "2", "--shard", "2"],
+            "--shard: shard must be between 0 and 1, not 2",
+        ),
+        (
+            ["--seed", "-1"],
+            "--seed: the seed must be a whole number from 0 to 9223372036854775807, "
+            "not -1",
+        ),
         (["--seed", str(2**63)], "--seed: the seed must be a whole number"),
-        (["--workers", "0"], "--workers: the number of processes must be at least 1, not 0"),
-        (["--jets-per-class", str(dataset.MAX_JETS_PER_CLASS + 1)], "--jets-per-class: jets per class must be a positive number up to 32768000"),
-        (["--shards", "2", "--constituents-out", "p.h5"], "--constituents-out: a shard is one file"),
+        (
+            ["--workers", "0"],
+            "--workers: the number of processes must be at least 1, not 0",
+        ),
+        (
+            ["--jets-per-class", str(dataset.MAX_JETS_PER_CLASS + 1)],
+            "--jets-per-class: jets per class must be a positive number up to 32768000",
+        ),
+        (
+            ["--shards", "2", "--constituents-out", "p.h5"],
+            "--constituents-out: a shard is one file",
+        ),
     ],
 )
 def test_bad_numbers_name_their_flag(tmp_path, capsys, no_simulation, args, message):
@@ -53,12 +70,18 @@ def test_bad_numbers_name_their_flag(tmp_path, capsys, no_simulation, args, mess
 
 def test_an_empty_output_path_is_refused(capsys, no_simulation):
     code, error = run(capsys, "--out", "")
-    assert (code, error) == (2, "error: --out is empty: give the path of the .h5 file to write\n")
+    assert (code, error) == (
+        2,
+        "error: --out is empty: give the path of the .h5 file to write\n",
+    )
 
 
 @pytest.mark.parametrize("option", ["--out", "--constituents-out"])
 def test_an_output_that_is_a_folder_is_refused(tmp_path, capsys, no_simulation, option):
-    paths = {"--out": tmp_path / "jets.h5", "--constituents-out": tmp_path / "particles.h5"}
+    paths = {
+        "--out": tmp_path / "jets.h5",
+        "--constituents-out": tmp_path / "particles.h5",
+    }
     paths[option] = tmp_path
     code, error = run(capsys, *[x for pair in paths.items() for x in pair])
     assert code == 2
@@ -66,8 +89,13 @@ def test_an_output_that_is_a_folder_is_refused(tmp_path, capsys, no_simulation, 
 
 
 @pytest.mark.parametrize("option", ["--out", "--constituents-out"])
-def test_an_output_in_a_missing_folder_is_refused(tmp_path, capsys, no_simulation, option):
-    paths = {"--out": tmp_path / "jets.h5", "--constituents-out": tmp_path / "particles.h5"}
+def test_an_output_in_a_missing_folder_is_refused(
+    tmp_path, capsys, no_simulation, option
+):
+    paths = {
+        "--out": tmp_path / "jets.h5",
+        "--constituents-out": tmp_path / "particles.h5",
+    }
     paths[option] = tmp_path / "missing" / "x.h5"
     code, error = run(capsys, *[x for pair in paths.items() for x in pair])
     assert code == 2
@@ -75,21 +103,33 @@ def test_an_output_in_a_missing_folder_is_refused(tmp_path, capsys, no_simulatio
 
 
 def test_the_same_file_for_both_outputs_is_refused(tmp_path, capsys, no_simulation):
-    code, error = run(capsys, "--out", tmp_path / "a.h5", "--constituents-out", tmp_path / "a.h5")
+    code, error = run(
+        capsys, "--out", tmp_path / "a.h5", "--constituents-out", tmp_path / "a.h5"
+    )
     assert code == 2
     assert "is the same file as --out" in error
 
 
-@pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="needs Linux's /sys, where not even root can create files")
+@pytest.mark.skipif(
+    not Path("/sys/kernel").is_dir(),
+    reason="needs Linux's /sys, where not even root can create files",
+)
 def test_an_output_folder_nobody_can_write_to_is_refused(capsys, no_simulation):
-    """Works as root too: /sys refuses new files to everyone, unlike a folder without write permission."""
+    """Works as root too: /sys refuses new files to everyone, unlike a folder without
+    write permission."""
     code, error = run(capsys, "--out", "/sys/kernel/jets.h5")
     assert code == 2
-    assert error.startswith("error: cannot write /sys/kernel/jets.h5: no file can be created in /sys/kernel")
+    assert error.startswith(
+        "error: cannot write /sys/kernel/jets.h5: no file can be created in /sys/kernel"
+    )
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into any folder, whatever its permissions")
-def test_an_output_folder_without_write_permission_is_refused(tmp_path, capsys, no_simulation):
+@pytest.mark.skipif(
+    os.geteuid() == 0, reason="root may write into any folder, whatever its permissions"
+)
+def test_an_output_folder_without_write_permission_is_refused(
+    tmp_path, capsys, no_simulation
+):
     folder = tmp_path / "read-only"
     folder.mkdir(mode=0o555)
     code, error = run(capsys, "--out", folder / "jets.h5")
@@ -101,54 +141,102 @@ def test_an_output_folder_without_write_permission_is_refused(tmp_path, capsys, 
 
 
 def test_the_block_column_never_wraps():
-    with pytest.raises(ValueError, match=r"'block' holds values from 0 to 65536, outside its on-disk type uint16"):
+    with pytest.raises(
+        ValueError,
+        match=r"'block' holds values from 0 to 65536, outside its on-disk type uint16",
+    ):
         dataset.stored_values("block", np.array([0, 65536]))
-    assert dataset.block_plan(dataset.MAX_JETS_PER_CLASS)[-1][1] == np.iinfo(np.uint16).max
+    assert (
+        dataset.block_plan(dataset.MAX_JETS_PER_CLASS)[-1][1] == np.iinfo(np.uint16).max
+    )
 
 
-def test_leftovers_of_an_interrupted_write_are_removed_and_named(tmp_path, capsys):
-    target = tmp_path / "jets.h5"
-    leftover = tmp_path / "jets.h5.k3j_x9a2.tmp"
-    leftover.write_bytes(b"half a file")
-    unrelated = tmp_path / "other.h5.k3j_x9a2.tmp"
-    unrelated.write_bytes(b"someone else's")
-    dataset.prepare_output(target)
-    assert not leftover.exists() and unrelated.exists()
-    assert f"removed {leftover}" in capsys.readouterr().err
+@pytest.fixture
+def interactive_signals():
+    """SIGINT and SIGTERM handled as in an interactive Python, whatever this run
+    inherited (a background job or nohup ignores SIGINT); the inherited handlers are put
+    back after."""
+    found = {
+        signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+        signal.SIGTERM: signal.signal(signal.SIGTERM, signal.SIG_DFL),
+    }
+    yield
+    for signum, handler in found.items():
+        signal.signal(signum, handler)
 
 
-def test_a_write_in_progress_is_not_removed(tmp_path):
-    target = tmp_path / "jets.h5"
-    in_progress = tmp_path / "jets.h5.k3j_x9a2.tmp"
-    in_progress.write_bytes(b"being written")
-    with open(in_progress) as file:
-        fcntl.flock(file, fcntl.LOCK_EX)  # as _write_temporary holds it
-        with pytest.raises(ValueError, match="another process is writing .*jets.h5 now"):
-            dataset.prepare_output(target)
-        # at the end of a long run, its own write goes ahead: the later rename wins
-        dataset.write_dataset(target, arrays_for(dataset.block_plan(1)), dataset.file_attributes(1, 1))
-    assert in_progress.exists() and target.is_file()
+def fake_simulation(monkeypatch):
+    monkeypatch.setattr(
+        generate_module, "simulate_blocks", lambda tasks, *args: arrays_for(tasks)
+    )
 
 
-def test_ctrl_c_during_the_final_write_is_raised_and_replaces_nothing(tmp_path, monkeypatch, capsys):
-    """The interrupt arrives while the first file is written: it is held until both are complete,
-    then raised before either is renamed; the old files stay, no temporary file is left."""
-    target = write_whole(tmp_path / "jet-images.h5")
-    before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+def signal_during_write(monkeypatch, signum):
+    """Send `signum` to this process as the first array is stored; returns the names of
+    the arrays stored."""
     stored = []
     real_stored_values = dataset.stored_values
 
     def interrupted_once(name, values):
         if not stored:
-            os.kill(os.getpid(), signal.SIGINT)
+            handler = signal.getsignal(signum)  # SIG_DFL would end the test session
+            assert handler != signal.SIG_DFL, f"nothing handles {signum!r}"
+            os.kill(os.getpid(), signum)
         stored.append(name)
         return real_stored_values(name, values)
 
     monkeypatch.setattr(dataset, "stored_values", interrupted_once)
-    monkeypatch.setattr(generate_module, "simulate_blocks", lambda tasks, *args: arrays_for(tasks))
+    return stored
+
+
+def test_ctrl_c_during_the_final_write_is_raised_and_replaces_nothing(
+    tmp_path, monkeypatch, capsys, interactive_signals
+):
+    """The interrupt arrives while the first file is written: it is held until both are
+    complete, then raised before either is renamed; the old files stay, no temporary
+    file is left, and SIGINT's handler is the one found."""
+    target = write_whole(tmp_path / "jet-images.h5")
+    before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+    stored = signal_during_write(monkeypatch, signal.SIGINT)
+    fake_simulation(monkeypatch)
     code = main(["generate", "--jets-per-class", "3", "--out", str(target)])
     assert code == 130
     assert "interrupted" in capsys.readouterr().err
-    assert len(stored) == len(dataset.ARRAYS) + 3  # both files were complete: ids are in both
+    # both files were complete: the ids are in both
+    assert len(stored) == len(dataset.ARRAYS) + 3
     assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == before
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_kill_during_the_final_write_stops_as_ctrl_c_does(
+    tmp_path, monkeypatch, capsys, interactive_signals
+):
+    """SIGTERM (kill) is held as Ctrl-C is, and ends the run with one line and status
+    143."""
+    target = write_whole(tmp_path / "jet-images.h5")
+    before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+    signal_during_write(monkeypatch, signal.SIGTERM)
+    fake_simulation(monkeypatch)
+    code = main(["generate", "--jets-per-class", "3", "--out", str(target)])
+    error = capsys.readouterr().err
+    assert code == 143
+    assert (
+        error.startswith("terminated: outputs are replaced whole")
+        and error.count("\n") == 1
+    )
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == before
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_a_run_that_ignores_ctrl_c_keeps_ignoring_it_while_writing(
+    tmp_path, monkeypatch, capsys, interactive_signals
+):
+    """As a background job or under nohup: SIGINT is ignored, also during the write, and
+    is still ignored afterwards."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal_during_write(monkeypatch, signal.SIGINT)
+    fake_simulation(monkeypatch)
+    code = main(["generate", "--jets-per-class", "3", "--out", str(tmp_path / "j.h5")])
+    assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    assert code == 0, capsys.readouterr().err
+    assert len(dataset.load_dataset(tmp_path / "j.h5", constituents=True)) == 15

@@ -80,7 +80,7 @@ def test_unreadable_shard_gives_one_line_naming_it(tmp_path, capsys, content):
     bad.write_bytes(bad.read_bytes()[: bad.stat().st_size // 2] if content == "truncated" else content)
     code = main(["merge", *map(str, shards), "--out", str(tmp_path / "all.h5")])
     error = capsys.readouterr().err
-    assert code == 2
+    assert code == 3  # a damaged input, not a usage error
     assert error.startswith(f"error: {bad}") and error.count("\n") == 1, error
 
 

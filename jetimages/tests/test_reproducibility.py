@@ -35,6 +35,6 @@ def test_another_seed_gives_other_jets(whole, tmp_path):
 
 def test_shards_merge_into_the_whole_file(whole, tmp_path):
     # with 8 jets per class there are 5 blocks (one per class): 3 shards get 2, 2 and 1 of them
-    shards = [generate(tmp_path / f"shard-{k}.h5", 8, seed=11, shard=k, shards=3, workers=1) for k in range(3)]
+    shards = [generate(tmp_path / f"shard-{k}.h5", jets_per_class=8, seed=11, shard=k, shards=3, workers=1) for k in range(3)]
     merged = merge(shards, tmp_path / "merged.h5")
     assert same_bytes(whole, merged)
