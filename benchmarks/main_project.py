@@ -1,0 +1,131 @@
+"""The main project's MLP, its variations, and the later chapters' MLP, over split seeds.
+
+For each seed it trains, on the 16 standardized features of the same jets and split:
+- the main project's recipe, run with the code of 21-main-project-solutions.md (its cells
+  tagged `shared-with-benchmark`: `make_mlp` and `train_mlp`, Adam at 1e-3, batches of 256,
+  40 epochs, best validation epoch kept), the seed setting the split, the initial weights
+  and the order of the batches, as the chapter's SEED does;
+- the variations of that chapter's table, one change at a time (learning rate 3e-3 or 3e-4,
+  batches of 1024, 100 epochs);
+- the MLP that the later chapters compare with: `jetimages.training.FeatureMLP` trained with
+  `MLP_RECIPE` by `jetimages.training.train` (cosine learning rate) on `split_rows`.
+
+The split is `jetimages.training.split_rows`, which makes the very same two
+`train_test_split` calls as the chapter's task 2, and the main project's models see the
+features scaled by scikit-learn's `StandardScaler`, as in its task 3; at seed 42 the first
+row is therefore the chapter's own run. It prints a table per seed and the mean and sample
+standard deviation over the seeds, and stores every row in
+benchmarks/results/main_project.json, from which chapter 21 (and chapter 30, across pages)
+quote their numbers. No pass/fail.
+
+Usage (from the repository root):  python benchmarks/main_project.py [--seeds 2026 1 7 42 99]
+"""
+
+import os
+
+os.environ.setdefault("TQDM_DISABLE", "1")  # the chapter's loop draws a bar per model
+
+import argparse  # noqa: E402
+import inspect  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from book_cells import BOOK, SEEDS, chapter_namespace, run_over_seeds, score_row, train_and_score  # noqa: E402
+from jetimages import training  # noqa: E402
+
+CHAPTER = BOOK / "21-main-project-solutions.md"
+
+VARIATIONS = {  # key: (what the chapter's table calls the change, arguments of train_mlp)
+    "main_project": ("none: the main project's recipe", {}),
+    "lr_3e-3": ("learning rate 3e-3", {"learning_rate": 3e-3}),
+    "lr_3e-4": ("learning rate 3e-4", {"learning_rate": 3e-4}),
+    "batch_1024": ("batches of 1024", {"batch_size": 1024}),
+    "epochs_100": ("100 epochs instead of 40", {"epochs": 100}),
+}
+
+MODELS = {  # key: what the chapter's table calls the model, and what the model reads
+    **{
+        key: {"label": label, "reads": "16 features (StandardScaler)"}
+        for key, (label, _) in VARIATIONS.items()
+    },
+    "shared_mlp": {
+        "label": "later chapters' MLP (FeatureMLP, MLP_RECIPE)",
+        "reads": "16 features (standardized)",
+    },
+}
+
+# what jetimages.training offers under the names that book_cells' helpers look up
+LIBRARY = {
+    name: getattr(training, name)
+    for name in ("train", "predict_probabilities", "auc_per_class", "pair_auc")
+}
+
+
+def one_seed(book: dict, jets, seed: int) -> dict:
+    """Train every model on the split of this seed; {model key: test-set scores}."""
+    split = training.split_rows(jets.labels, seed=seed)
+    train_rows, val_rows, test_rows = split
+    device = book["device"]
+    scaler = book["StandardScaler"]().fit(jets.features[train_rows])
+    x_train, x_val, x_test = (
+        scaler.transform(jets.features[r]).astype(np.float32)
+        for r in (train_rows, val_rows, test_rows)
+    )
+    y_train, y_val, y_test = (jets.labels[r] for r in split)
+    rows = {}
+    for key, (_, changes) in VARIATIONS.items():
+        torch.manual_seed(seed)
+        model = book["make_mlp"]().to(device)
+        start = time.perf_counter()
+        book["train_mlp"](
+            model,
+            book["as_tensors"](x_train, y_train),
+            book["as_tensors"](x_val, y_val),
+            seed=seed,
+            **changes,
+        )
+        seconds = time.perf_counter() - start
+        probabilities = training.predict_probabilities(
+            model, torch.tensor(x_test, device=device)
+        )
+        rows[key] = score_row(LIBRARY, model, probabilities, y_test, seconds)
+    features = training.standardized(jets.features, train_rows)
+    rows["shared_mlp"] = train_and_score(
+        LIBRARY, features, training.FeatureMLP, training.MLP_RECIPE, split, jets.labels, seed
+    )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=SEEDS,
+                        help="one comparison per seed (the seed sets the split, the initial "
+                             "weights and the batches)")
+    parser.add_argument("--data", default=str(BOOK / "data" / "jet-images.h5"))
+    parser.add_argument("--no-store", action="store_true",
+                        help="print only; leave benchmarks/results/ as it is")
+    args = parser.parse_args()
+
+    book = chapter_namespace(CHAPTER)
+    jets = book["load_dataset"](args.data)
+    print(f"{len(jets)} jets from {args.data}")
+    recipe = {  # the main project's recipe: the defaults of the chapter's train_mlp
+        name: parameter.default
+        for name, parameter in inspect.signature(book["train_mlp"]).parameters.items()
+        if parameter.default is not inspect.Parameter.empty
+    }
+    about = {
+        "recipes": {
+            "main_project": recipe,
+            "variations": {key: changes for key, (_, changes) in VARIATIONS.items()},
+            "shared_mlp": training.MLP_RECIPE,
+        },
+    }
+    run_over_seeds("main_project", lambda seed: one_seed(book, jets, seed), args.seeds,
+                   MODELS, about, baseline="main_project", store=not args.no_store)
+
+
+if __name__ == "__main__":
+    main()
