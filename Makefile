@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 BOOK := deep-learning-intro-for-hep
 
-.PHONY: install lock book test test-fast notebooks lab format benchmarks clean
+.PHONY: install lock book test test-fast lint notebooks lab format benchmarks clean
 
 # requirements.txt says what is needed; requirements.lock fixes every version to the tested one.
 CONSTRAINTS := -c requirements.lock
@@ -40,12 +40,19 @@ book: install
 # The book is built first, every chapter executed once (--all: no page is kept from an earlier build,
 # so every warning is seen again); then one pytest session, whose website tests (marker browser) open
 # that build in Chromium and execute nothing again. The chapters also run once more under nbval there.
-test: install
+test: install lint
 	$(BIN)/jupyter-book build $(BOOK) --all -n -W --keep-going
 	$(BIN)/python -m pytest
 
+# one style for the package, the tests and the benchmarks: ruff's formatter, and the lint rules
+# chosen in pyproject.toml ([tool.ruff.lint]); the chapters' code is checked by tests/test_format.py
+LINTED := jetimages tests benchmarks conftest.py
+lint: install
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/ruff check $(LINTED)
+
 # the unit tests of the package and the book's structure, without executing the chapters
-test-fast: install
+test-fast: install lint
 	$(BIN)/python -m pytest -m "not notebook and not browser"
 
 # the workshop handout: clean .ipynb of every chapter plus data/ in handout/

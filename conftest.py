@@ -30,12 +30,18 @@ class MystChapter(nbval_plugin.IPyNbFile):
     """nbval's notebook collector, reading a MyST-markdown chapter through jupytext."""
 
     def collect(self):
-        with mock.patch.object(nbval_plugin.nbformat, "read", lambda path, as_version: jupytext.read(path)):
+        with mock.patch.object(
+            nbval_plugin.nbformat, "read", lambda path, as_version: jupytext.read(path)
+        ):
             yield from super().collect()
 
 
 def pytest_collect_file(file_path: Path, parent):
-    if file_path.parent == BOOK and file_path.suffix == ".md" and file_path.stem in toc_chapters():
+    if (
+        file_path.parent == BOOK
+        and file_path.suffix == ".md"
+        and file_path.stem in toc_chapters()
+    ):
         return MystChapter.from_parent(parent, path=file_path)
     return None
 
@@ -70,14 +76,27 @@ def in_ci() -> bool:
 
 def find_chromium() -> str | None:
     candidates = [os.environ.get("CHROMIUM"), "/usr/bin/chromium"]
-    candidates += [shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")]
-    return next((c for c in candidates if c and Path(c).is_file() and os.access(c, os.X_OK)), None)
+    candidates += [
+        shutil.which(name)
+        for name in (
+            "chromium",
+            "chromium-browser",
+            "google-chrome",
+            "google-chrome-stable",
+        )
+    ]
+    return next(
+        (c for c in candidates if c and Path(c).is_file() and os.access(c, os.X_OK)),
+        None,
+    )
 
 
 def no_browser(reason: str):
     message = f"no Chromium for the browser tests ({reason}); {INSTALL_CHROMIUM}"
     if in_ci():
-        pytest.fail(message + " [CI is set, so this is a failure, not a skip]", pytrace=False)
+        pytest.fail(
+            message + " [CI is set, so this is a failure, not a skip]", pytrace=False
+        )
     pytest.skip(message)
 
 
@@ -87,15 +106,21 @@ def browser():
     try:
         from playwright.sync_api import Error, sync_playwright
     except ImportError:
-        no_browser("the Python package playwright is not installed; `pip install -r requirements.txt`")
+        no_browser(
+            "the Python package playwright is not installed; `pip install -r requirements.txt`"
+        )
     executable = find_chromium()
     with sync_playwright() as playwright:
         try:
             if executable:
-                chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+                chromium = playwright.chromium.launch(
+                    executable_path=executable, args=CHROMIUM_FLAGS
+                )
             else:  # Playwright's own download, if the reader made one
                 chromium = playwright.chromium.launch(args=CHROMIUM_FLAGS)
         except Error as error:
-            no_browser(f"{executable or 'Playwright chromium'} did not start: {str(error).splitlines()[0]}")
+            no_browser(
+                f"{executable or 'Playwright chromium'} did not start: {str(error).splitlines()[0]}"
+            )
         yield chromium
         chromium.close()

@@ -1,23 +1,36 @@
-"""What the benchmarks share: running a chapter's tagged cells, and one row of test scores.
+"""What the benchmarks share: running a chapter's tagged cells, training and scoring models
+over split seeds, and storing the results for the chapters.
 
 The benchmarks measure what the chapters teach: they execute the chapters' code cells tagged
-`shared-with-benchmark` rather than copies of them.
+`shared-with-benchmark` rather than copies of them. Their results go to
+benchmarks/results/NAME.json (jetimages.results), from which the chapters quote means and
+spreads.
 """
 
+import sys
+import time
 from pathlib import Path
 
 import jupytext
 import numpy as np
+import pandas as pd
+import torch
 from sklearn.metrics import log_loss
+
+from jetimages.results import gain, summary, write_results
 
 BOOK = Path(__file__).resolve().parent.parent / "deep-learning-intro-for-hep"
 TAG = "shared-with-benchmark"
+SEEDS = [2026, 1, 7, 42, 99]
+"""The split seeds of every benchmark; 2026 is the one the chapters train on."""
 
 
 def chapter_namespace(chapter: Path) -> dict:
     """Run a chapter's tagged cells (imports, inputs, models, recipes) in a fresh namespace."""
     namespace: dict = {}
-    cells = [c for c in jupytext.read(chapter).cells if TAG in c.metadata.get("tags", [])]
+    cells = [
+        c for c in jupytext.read(chapter).cells if TAG in c.metadata.get("tags", [])
+    ]
     if not cells:
         raise RuntimeError(f"no code cell of {chapter.name} is tagged {TAG!r}")
     for cell in cells:
@@ -25,15 +38,94 @@ def chapter_namespace(chapter: Path) -> dict:
     return namespace
 
 
-def score_row(book: dict, model, probabilities: np.ndarray, true: np.ndarray, seconds: float) -> dict:
+def score_row(
+    book: dict, model, probabilities: np.ndarray, true: np.ndarray, seconds: float
+) -> dict:
     """Accuracy, cross-entropy, per-class and pair AUCs, training time and size of one model."""
     g, q, _, w, z = range(5)
     return {
         "accuracy": np.mean(probabilities.argmax(axis=1) == true),
         "cross-entropy": log_loss(true, probabilities, labels=range(5)),
-        **{f"AUC {s}": a for s, a in zip("gqtwz", book["auc_per_class"](probabilities, true))},
+        **{
+            f"AUC {s}": a
+            for s, a in zip("gqtwz", book["auc_per_class"](probabilities, true))
+        },
         "W vs Z": book["pair_auc"](probabilities, true, w, z),
         "g vs q": book["pair_auc"](probabilities, true, g, q),
         "training (s)": seconds,
         "parameters": sum(p.numel() for p in model.parameters()),
     }
+
+
+def train_and_score(
+    book: dict, x, make_model, recipe: dict, split, labels, seed: int
+) -> dict:
+    """Train one model with the book's loop on the training rows of `split`, keep its best
+    validation epoch, and score it on the test rows."""
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    train_rows, val_rows, test_rows = split
+    y = torch.from_numpy(labels)
+    torch.manual_seed(seed)
+    model = make_model().to(device)
+    start = time.perf_counter()
+    book["train"](
+        model,
+        (x[train_rows].to(device), y[train_rows].to(device)),
+        (x[val_rows].to(device), y[val_rows].to(device)),
+        seed=seed,
+        progress_bar=False,
+        **recipe,
+    )
+    seconds = time.perf_counter() - start
+    probabilities = book["predict_probabilities"](model, x[test_rows].to(device))
+    return score_row(book, model, probabilities, labels[test_rows], seconds)
+
+
+def device_line() -> str:
+    if torch.cuda.is_available():
+        return f"cuda ({torch.cuda.get_device_name()})"
+    return f"cpu, {torch.get_num_threads()} threads"
+
+
+def run_over_seeds(
+    name: str,
+    one_seed,
+    seeds: list[int],
+    models: dict,
+    about: dict,
+    baseline: str,
+    store: bool = True,
+) -> pd.DataFrame:
+    """Call one_seed(seed) -> {model key: score row} for every seed, print each seed's table,
+    the mean and spread, and every model's accuracy gain over `baseline`; store the results
+    (with `models`, key -> {"label", "reads"}, and `about`) unless store is False."""
+    print(f"device: {device_line()}", flush=True)
+    start = time.perf_counter()
+    tables = {}
+    for seed in seeds:
+        rows = one_seed(seed)
+        tables[seed] = pd.DataFrame(rows).T
+        print(f"\nseed {seed}\n{tables[seed].round(3).to_string()}", flush=True)
+    scores = pd.concat(tables, names=["seed", "model"])
+    means = summary(scores)
+    print(f"\nmean and sample standard deviation over seeds {seeds}")
+    print(means.round(4).to_string())
+    print()
+    for model in scores.index.unique("model"):
+        if model != baseline:
+            points = 100 * gain(scores, model, baseline)
+            print(
+                f"{model:>14} minus {baseline}, accuracy: {points.mean():+.2f} points "
+                f"(per seed {np.round(points.to_numpy(), 2).tolist()})"
+            )
+    seconds = time.perf_counter() - start
+    print(f"\ntotal time {seconds:.0f} s")
+    if store:
+        about = {
+            "command": " ".join(["python", *sys.argv]),
+            "total seconds": round(seconds),
+            "models": models,
+            **about,
+        }
+        print(f"stored in {write_results(name, scores, about)}")
+    return scores

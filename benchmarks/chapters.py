@@ -68,7 +68,9 @@ class MemoryWatch:
     def peak_rss(self) -> int:
         """The kernel's own high-water mark where Linux gives it, else the sampled RSS now."""
         try:
-            for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            for line in (
+                Path(f"/proc/{self.process.pid}/status").read_text().splitlines()
+            ):
                 if line.startswith("VmHWM:"):
                     return int(line.split()[1]) * 1024
         except OSError:
@@ -85,7 +87,12 @@ class MemoryWatch:
 def run_chapter(book: Path, stem: str) -> dict:
     notebook = jupytext.read(book / f"{stem}.md")
     timeout = notebook.metadata.get("mystnb", {}).get("execution_timeout", 600)
-    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(book)}})
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(book)}},
+    )
     asked = time.perf_counter()
     with client.setup_kernel():
         started = time.perf_counter()
@@ -94,7 +101,9 @@ def run_chapter(book: Path, stem: str) -> dict:
             try:
                 for index, cell in enumerate(notebook.cells):
                     client.execute_cell(cell, index)
-            except Exception as exc:  # a failing chapter is reported in the table, not raised
+            except (
+                Exception
+            ) as exc:  # a failing chapter is reported in the table, not raised
                 error = f"{type(exc).__name__} in cell {index}"
             finished = time.perf_counter()
             peak, cpu = watch.peak_rss(), watch.cpu_seconds()
@@ -114,7 +123,15 @@ def table(rows: list[dict]) -> str:
     def mib(n):
         return f"{n / 2**20:,.0f} MiB"
 
-    header = ["chapter", "kernel start", "run", "CPU", "peak RSS", "with children", "note"]
+    header = [
+        "chapter",
+        "kernel start",
+        "run",
+        "CPU",
+        "peak RSS",
+        "with children",
+        "note",
+    ]
     lines = [
         [
             row["chapter"],
@@ -128,24 +145,53 @@ def table(rows: list[dict]) -> str:
         for row in rows
     ]
     total_run = sum(row["run"] for row in rows)
-    lines.append(["all", "", f"{total_run:.1f} s", f"{sum(r['CPU'] for r in rows):.1f} s",
-                  mib(max((r["peak RSS"] for r in rows), default=0)) + " (max)", "", ""])
-    widths = [max(len(str(x)) for x in column) for column in zip(header, *lines, strict=True)]
-    out = ["| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |",
-           "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
-    out += ["| " + " | ".join(str(x).ljust(w) for x, w in zip(line, widths, strict=True)) + " |" for line in lines]
+    lines.append(
+        [
+            "all",
+            "",
+            f"{total_run:.1f} s",
+            f"{sum(r['CPU'] for r in rows):.1f} s",
+            mib(max((r["peak RSS"] for r in rows), default=0)) + " (max)",
+            "",
+            "",
+        ]
+    )
+    widths = [
+        max(len(str(x)) for x in column) for column in zip(header, *lines, strict=True)
+    ]
+    out = [
+        "| "
+        + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))
+        + " |",
+        "|" + "|".join("-" * (w + 2) for w in widths) + "|",
+    ]
+    out += [
+        "| "
+        + " | ".join(str(x).ljust(w) for x, w in zip(line, widths, strict=True))
+        + " |"
+        for line in lines
+    ]
     return "\n".join(out)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("chapters", nargs="*", help="file stems of chapters (default: every chapter of _toc.yml)")
-    parser.add_argument("--book", type=Path, default=BOOK, help=f"the book folder (default {BOOK})")
+    parser.add_argument(
+        "chapters",
+        nargs="*",
+        help="file stems of chapters (default: every chapter of _toc.yml)",
+    )
+    parser.add_argument(
+        "--book", type=Path, default=BOOK, help=f"the book folder (default {BOOK})"
+    )
     args = parser.parse_args(argv)
     stems = args.chapters or toc_chapters(args.book)
     cores = psutil.cpu_count(logical=True)
     memory = psutil.virtual_memory().total / 2**30
-    print(f"chapters of {args.book}, each in a fresh kernel; {cores} logical cores, {memory:.0f} GiB of memory", flush=True)
+    print(
+        f"chapters of {args.book}, each in a fresh kernel; {cores} logical cores, {memory:.0f} GiB of memory",
+        flush=True,
+    )
     rows = []
     for stem in stems:
         print(f"running {stem} ...", flush=True)

@@ -1,32 +1,31 @@
-"""The models of the CNN chapter, and the original course's CNN recipe, over several split seeds.
+"""The models of the CNN chapter, and the original course's CNN recipe, over split seeds.
 
 For each seed (which sets the split, the initial weights and the batches) it trains, on the same
-jets and split:
-- original: the original course's CNN recipe, Conv2d(1->5, 5x5), pool, Conv2d(5->10, 5x5), pool,
-  dense 40->30->20->10->5 with ReLU, Adam with lr 0.03, 15 epochs, batches of 1000, last epoch kept;
-- mlp: the chapter's FeatureMLP on the 16 standardized features;
-- cnn: the chapter's JetCNN on the square root of the pT image;
-- scaled: BranchedCNN on the three channels plus the energy scale (log jet pT and mass);
-- everything: BranchedCNN on the three channels plus the 16 features and the energy scale.
-and prints a table per seed and then the mean and sample standard deviation over the seeds of
-test accuracy, cross-entropy, per-class AUC, the W-vs-Z and g-vs-q pair AUCs and training time.
-No pass/fail: the chapter's assertions take their margins from the spread printed here.
+jets and split, every model of the chapter's table (MODELS below says what each one reads),
+prints a table per seed and the mean and sample standard deviation over the seeds of test
+accuracy, cross-entropy, per-class AUC, the W-vs-Z and g-vs-q pair AUCs and training time,
+and stores every row in benchmarks/results/cnn_models.json, from which the chapter quotes its
+means, spreads and margins. No pass/fail.
 
 The book's side is not copied here: the chapter's code cells tagged `shared-with-benchmark`
 are executed, so this script always measures what the chapter teaches.
 
-Usage (from the repository root):  python benchmarks/cnn_models.py [--seeds 2026 1 7]
+Usage (from the repository root):  python benchmarks/cnn_models.py [--seeds 2026 1 7 42 99]
 """
 
 import argparse
 import time
 
-import numpy as np
-import pandas as pd
 import torch
+from book_cells import (
+    BOOK,
+    SEEDS,
+    chapter_namespace,
+    run_over_seeds,
+    score_row,
+    train_and_score,
+)
 from torch import nn
-
-from book_cells import BOOK, chapter_namespace, score_row
 
 CHAPTER = BOOK / "30-convolutional-neural-networks.md"
 
@@ -36,13 +35,20 @@ class OriginalCNN(nn.Module):
 
     def __init__(self):
         super().__init__()
-        self.conv1 = nn.Conv2d(1, 5, kernel_size=5)  # (N, 5, 16, 16), pooled to (N, 5, 8, 8)
-        self.conv2 = nn.Conv2d(5, 10, kernel_size=5)  # (N, 10, 4, 4), pooled to (N, 10, 2, 2)
+        self.conv1 = nn.Conv2d(
+            1, 5, kernel_size=5
+        )  # (N, 5, 16, 16), pooled to (N, 5, 8, 8)
+        self.conv2 = nn.Conv2d(
+            5, 10, kernel_size=5
+        )  # (N, 10, 4, 4), pooled to (N, 10, 2, 2)
         self.pool = nn.MaxPool2d(2)
         self.dense = nn.Sequential(
-            nn.Linear(40, 30), nn.ReLU(),
-            nn.Linear(30, 20), nn.ReLU(),
-            nn.Linear(20, 10), nn.ReLU(),
+            nn.Linear(40, 30),
+            nn.ReLU(),
+            nn.Linear(30, 20),
+            nn.ReLU(),
+            nn.Linear(20, 10),
+            nn.ReLU(),
             nn.Linear(10, 5),
         )
 
@@ -61,92 +67,113 @@ def train_original(model, x, y, epochs=15, batch_size=1000, learning_rate=0.03, 
     for _ in range(epochs):
         order = torch.randperm(len(y), generator=shuffler).to(y.device)
         for start in range(0, len(y), batch_size):
-            batch = order[start:start + batch_size]
+            batch = order[start : start + batch_size]
             optimizer.zero_grad()
             loss_function(model(x[batch]), y[batch]).backward()
             optimizer.step()
 
 
-def standardized(values: np.ndarray, train_rows: np.ndarray) -> torch.Tensor:
-    """Columns scaled to mean 0 and spread 1 on the training rows, as the chapter does."""
-    mean, spread = values[train_rows].mean(axis=0), values[train_rows].std(axis=0)
-    return torch.from_numpy(((values - mean) / spread).astype(np.float32))
+MODELS = {  # key: what the chapter's table calls the model, and what the model reads
+    "original": {
+        "label": "original recipe",
+        "reads": "pT image as stored",
+    },
+    "mlp": {"label": "MLP, 16 features", "reads": "16 features"},
+    "mlp_pt_mass": {
+        "label": "MLP, 16 features + jet pT and mass",
+        "reads": "16 features, log jet pT, log jet mass",
+    },
+    "cnn": {"label": "CNN, pT image", "reads": "pT image"},
+    "cnn3_pt_mass": {
+        "label": "CNN, 3 channels + jet pT and mass",
+        "reads": "pT, count and charged images, log jet pT, log jet mass",
+    },
+    "everything": {
+        "label": "everything",
+        "reads": "3 images, 16 features, log jet pT, log jet mass",
+    },
+}
 
 
-def one_seed(book: dict, jets, seed: int) -> pd.DataFrame:
-    """Train every model on the split of this seed; one row of test-set scores per model."""
-    train_rows, val_rows, test_rows = book["split_rows"](jets.labels, seed=seed)
+def one_seed(book: dict, jets, seed: int) -> dict:
+    """Train every model on the split of this seed; {model key: test-set scores}."""
+    split = book["split_rows"](jets.labels, seed=seed)
+    train_rows = split[0]
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    labels = torch.from_numpy(jets.labels)
-    y_train, y_val, y_test = (labels[rows].to(device) for rows in (train_rows, val_rows, test_rows))
-    features = standardized(jets.features, train_rows)
-    scale = standardized(book["energy_scale"](jets), train_rows)
+    features = book["standardized"](jets.features, train_rows)
+    pt_and_mass = book["standardized"](book["jet_pt_and_mass"](jets), train_rows)
     multichannel = book["to_multichannel_input"](jets.images, jets.channels).flatten(1)
-    inputs = {  # name: (glued network input, model, recipe)
+    inputs = {  # key: (glued network input, model, recipe)
         "mlp": (features, book["FeatureMLP"], book["MLP_RECIPE"]),
+        "mlp_pt_mass": (
+            torch.cat([features, pt_and_mass], dim=1),
+            lambda: book["FeatureMLP"](n_features=18),
+            book["MLP_RECIPE"],
+        ),
         "cnn": (book["to_network_input"](jets.images), book["JetCNN"], book["RECIPE"]),
-        "scaled": (
-            torch.cat([multichannel, scale], dim=1),
+        "cnn3_pt_mass": (
+            torch.cat([multichannel, pt_and_mass], dim=1),
             lambda: book["BranchedCNN"](in_channels=3, n_numbers=2),
             book["RECIPE"],
         ),
         "everything": (
-            torch.cat([multichannel, features, scale], dim=1),
+            torch.cat([multichannel, features, pt_and_mass], dim=1),
             lambda: book["BranchedCNN"](in_channels=3, n_numbers=18),
             book["RECIPE"],
         ),
     }
-    true = y_test.cpu().numpy()
     rows = {}
-
-    def score(name, model, x_test, seconds):
-        probabilities = book["predict_probabilities"](model, x_test)
-        rows[name] = score_row(book, model, probabilities, true, seconds)
-
-    # the original chapter fed the pixel values as they are
+    # the original chapter fed the pixel values as they are, and kept its last epoch
+    train_rows, _, test_rows = split
     raw = torch.from_numpy(jets.images).unsqueeze(1)
     torch.manual_seed(seed)
     original = OriginalCNN().to(device)
     start = time.perf_counter()
+    y_train = torch.from_numpy(jets.labels[train_rows]).to(device)
     train_original(original, raw[train_rows].to(device), y_train, seed=seed)
-    score("original recipe", original, raw[test_rows].to(device), time.perf_counter() - start)
-
-    for name, (x, make_model, recipe) in inputs.items():
-        torch.manual_seed(seed)
-        model = make_model().to(device)
-        start = time.perf_counter()
-        book["train"](model, (x[train_rows].to(device), y_train), (x[val_rows].to(device), y_val),
-                      seed=seed, **recipe)
-        score(name, model, x[test_rows].to(device), time.perf_counter() - start)
-    table = pd.DataFrame(rows).T
-    print(f"\nseed {seed} (device {device}, {torch.get_num_threads()} CPU threads)")
-    print(table.round(3).to_string())
-    return table
+    seconds = time.perf_counter() - start
+    probabilities = book["predict_probabilities"](original, raw[test_rows].to(device))
+    rows["original"] = score_row(
+        book, original, probabilities, jets.labels[test_rows], seconds
+    )
+    for key, (x, make_model, recipe) in inputs.items():
+        rows[key] = train_and_score(
+            book, x, make_model, recipe, split, jets.labels, seed
+        )
+    del multichannel, inputs
+    return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[2026, 1, 7],
-                        help="one comparison per seed (the seed sets the split, the initial weights and the batches)")
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        default=SEEDS,
+        help="one comparison per seed (the seed sets the split, the initial weights and the batches)",
+    )
     parser.add_argument("--data", default=str(BOOK / "data" / "jet-images.h5"))
+    parser.add_argument(
+        "--no-store",
+        action="store_true",
+        help="print only; leave benchmarks/results/ as it is",
+    )
     args = parser.parse_args()
 
     book = chapter_namespace(CHAPTER)
     jets = book["load_dataset"](args.data)
     print(f"{len(jets)} jets from {args.data}")
-    tables = [one_seed(book, jets, seed) for seed in args.seeds]
-    stacked = pd.concat(tables, keys=args.seeds)
-    mean = stacked.groupby(level=1, sort=False).mean()
-    spread = stacked.groupby(level=1, sort=False).std(ddof=1)
-    print(f"\nmean over seeds {args.seeds}")
-    print(mean.round(3).to_string())
-    print("\nsample standard deviation over the seeds")
-    print(spread.round(4).to_string())
-    mlp = stacked.xs("mlp", level=1)["accuracy"].to_numpy()
-    for name in ("cnn", "scaled", "everything"):
-        gain = 100 * (stacked.xs(name, level=1)["accuracy"].to_numpy() - mlp)
-        print(f"{name:>10} minus mlp, accuracy: {gain.mean():+.2f} points "
-              f"(per seed {np.round(gain, 2).tolist()})")
+    about = {"recipes": {"cnn": book["RECIPE"], "mlp": book["MLP_RECIPE"]}}
+    run_over_seeds(
+        "cnn_models",
+        lambda seed: one_seed(book, jets, seed),
+        args.seeds,
+        MODELS,
+        about,
+        baseline="mlp_pt_mass",
+        store=not args.no_store,
+    )
 
 
 if __name__ == "__main__":

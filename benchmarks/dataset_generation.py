@@ -78,30 +78,49 @@ def stage_seconds(label: str, jets: int) -> dict[str, float]:
     """CPU seconds per stage of simulate_block for one class, from a cProfile run."""
     profile = cProfile.Profile()
     profile.runcall(simulate_block, label, SEED, 0, jets)
-    stats = pstats.Stats(profile).stats  # (file, line, name) -> (calls, primitive, tottime, cumtime, callers)
+    stats = pstats.Stats(
+        profile
+    ).stats  # (file, line, name) -> (calls, primitive, tottime, cumtime, callers)
     by_code = {(key[0], key[2]): value[3] for key, value in stats.items()}
     total = by_code[(simulation.__file__, "simulate_block")]
-    seconds = {name: by_code[(function.__code__.co_filename, function.__name__)] for name, function in STAGES}
+    seconds = {
+        name: by_code[(function.__code__.co_filename, function.__name__)]
+        for name, function in STAGES
+    }
     # jet_arrays calls jet_features: what is left of it is images, channels and particle tables
-    seconds["images etc."] = by_code[(simulation.__file__, "jet_arrays")] - seconds["features"]
+    seconds["images etc."] = (
+        by_code[(simulation.__file__, "jet_arrays")] - seconds["features"]
+    )
     seconds["total"] = total
     return seconds
 
 
-def print_stages(jets: int, bare_rates: dict[str, float]) -> dict[str, dict[str, float]]:
+def print_stages(
+    jets: int, bare_rates: dict[str, float]
+) -> dict[str, dict[str, float]]:
     """Print and return, per class, each stage's share of the CPU time and the ceiling."""
     names = [name for name, _ in STAGES] + ["images etc."]
-    print(f"\nshare of the pipeline's CPU time per stage (cProfile, {jets} jets per class)")
-    print(f"{'class':<6}" + "".join(f"{name:>13}" for name in names) + f"{'ceiling':>10}")
+    print(
+        f"\nshare of the pipeline's CPU time per stage (cProfile, {jets} jets per class)"
+    )
+    print(
+        f"{'class':<6}" + "".join(f"{name:>13}" for name in names) + f"{'ceiling':>10}"
+    )
     rows = {}
     for label in physics.LABELS:
         seconds = stage_seconds(label, jets)
         shares = {f"share {name}": seconds[name] / seconds["total"] for name in names}
         ceiling = jets / (seconds["total"] - seconds["features"]) / bare_rates[label]
         rows[label] = {**shares, "ceiling": ceiling}
-        print(f"{label:<6}" + "".join(f"{share:>13.0%}" for share in shares.values()) + f"{ceiling:>10.2f}",
-              flush=True)
-    print("ceiling: the ratio with the features for free (profiling slows Python code, so a little low)")
+        print(
+            f"{label:<6}"
+            + "".join(f"{share:>13.0%}" for share in shares.values())
+            + f"{ceiling:>10.2f}",
+            flush=True,
+        )
+    print(
+        "ceiling: the ratio with the features for free (profiling slows Python code, so a little low)"
+    )
     return rows
 
 
@@ -109,7 +128,7 @@ COLUMNS = {  # what each stored column holds
     "init s": "CPU seconds of Pythia's initialisation (the fastest run)",
     "bare events/s": "pythia.next() alone, events per CPU second (the fastest run)",
     "pipeline jets/s": "simulate_block, accepted jets per CPU second, initialisation included "
-                       "(the fastest run)",
+    "(the fastest run)",
     "acceptance": "accepted jets per generated event",
     "ratio": "pipeline jets/s over bare events/s",
     "events ratio": "ratio over acceptance: the share of the pipeline's time that is Pythia's event generation",
@@ -119,33 +138,67 @@ COLUMNS = {  # what each stored column holds
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--jets", type=int, default=400, help="jets per class to time (default 400)")
-    parser.add_argument("--repeat", type=int, default=1, help="keep the fastest of this many runs (default 1)")
-    parser.add_argument("--full", action="store_true", help="also time the 80 000-jet default on all cores")
-    parser.add_argument("--stages", action="store_true", help="also split each class's time into its stages")
-    parser.add_argument("--no-store", action="store_true",
-                        help="print only; leave benchmarks/results/ as it is")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--jets", type=int, default=400, help="jets per class to time (default 400)"
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="keep the fastest of this many runs (default 1)",
+    )
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="also time the 80 000-jet default on all cores",
+    )
+    parser.add_argument(
+        "--stages",
+        action="store_true",
+        help="also split each class's time into its stages",
+    )
+    parser.add_argument(
+        "--no-store",
+        action="store_true",
+        help="print only; leave benchmarks/results/ as it is",
+    )
     args = parser.parse_args()
 
     begin = time.perf_counter()
     cores = os.cpu_count() or 1
-    print(f"{args.jets} jets per class; jetimages from {Path(jetimages.__file__).parent}")
-    print(f"{'class':<6}{'init s':>8}{'bare events/s':>15}{'pipeline jets/s':>17}{'acceptance':>12}{'ratio':>8}"
-          f"{'events ratio':>14}")
+    print(
+        f"{args.jets} jets per class; jetimages from {Path(jetimages.__file__).parent}"
+    )
+    print(
+        f"{'class':<6}{'init s':>8}{'bare events/s':>15}{'pipeline jets/s':>17}{'acceptance':>12}{'ratio':>8}"
+        f"{'events ratio':>14}"
+    )
     seconds_per_jet, bare_rates, rows = [], {}, {}
     for label in physics.LABELS:
         bare_runs = [bare_rate(label, args.jets) for _ in range(args.repeat)]
         init, bare = min(run[0] for run in bare_runs), max(run[1] for run in bare_runs)
         # the same events every time, so the same acceptance: the fastest run is kept
-        pipeline, acceptance = max(pipeline_rate(label, args.jets) for _ in range(args.repeat))
+        pipeline, acceptance = max(
+            pipeline_rate(label, args.jets) for _ in range(args.repeat)
+        )
         seconds_per_jet.append(1 / pipeline)
         bare_rates[label] = bare
-        rows[label] = {"init s": init, "bare events/s": bare, "pipeline jets/s": pipeline,
-                       "acceptance": acceptance, "ratio": pipeline / bare,
-                       "events ratio": pipeline / acceptance / bare}
-        print(f"{label:<6}{init:>8.2f}{bare:>15.1f}{pipeline:>17.1f}{acceptance:>12.2f}{pipeline / bare:>8.2f}"
-              f"{pipeline / acceptance / bare:>14.2f}", flush=True)
+        rows[label] = {
+            "init s": init,
+            "bare events/s": bare,
+            "pipeline jets/s": pipeline,
+            "acceptance": acceptance,
+            "ratio": pipeline / bare,
+            "events ratio": pipeline / acceptance / bare,
+        }
+        print(
+            f"{label:<6}{init:>8.2f}{bare:>15.1f}{pipeline:>17.1f}{acceptance:>12.2f}{pipeline / bare:>8.2f}"
+            f"{pipeline / acceptance / bare:>14.2f}",
+            flush=True,
+        )
 
     if args.stages:
         for label, stages in print_stages(args.jets, bare_rates).items():
@@ -153,30 +206,45 @@ def main() -> None:
 
     per_class = 16_000
     estimate = per_class * sum(seconds_per_jet) / cores
-    print(f"\nextrapolated wall time for 5 x {per_class} jets on {cores} cores: {estimate / 60:.1f} min")
-    default = {"jets per class": per_class, "seed": 1, "cores": cores,
-               "extrapolated wall s": estimate,
-               "extrapolated": "simulation only, no file writing: jets per class x the sum over the "
-                               "classes of CPU seconds per jet, divided by the cores"}
+    print(
+        f"\nextrapolated wall time for 5 x {per_class} jets on {cores} cores: {estimate / 60:.1f} min"
+    )
+    default = {
+        "jets per class": per_class,
+        "seed": 1,
+        "cores": cores,
+        "extrapolated wall s": estimate,
+        "extrapolated": "simulation only, no file writing: jets per class x the sum over the "
+        "classes of CPU seconds per jet, divided by the cores",
+    }
     if args.full:
         with tempfile.TemporaryDirectory() as folder:
             start = time.perf_counter()
             generate(os.path.join(folder, "jets.h5"), jets_per_class=per_class, seed=1)
             measured = time.perf_counter() - start
-            print(f"measured wall time for 5 x {per_class} jets on {cores} cores: {measured / 60:.1f} min")
+            print(
+                f"measured wall time for 5 x {per_class} jets on {cores} cores: {measured / 60:.1f} min"
+            )
             default["measured wall s"] = measured
 
     seconds = time.perf_counter() - begin
     print(f"\ntotal time {seconds:.0f} s")
     if not args.no_store:
         table = pd.DataFrame.from_dict(rows, orient="index")
-        table.index = pd.MultiIndex.from_product([[SEED], table.index], names=["seed", "model"])
+        table.index = pd.MultiIndex.from_product(
+            [[SEED], table.index], names=["seed", "model"]
+        )
         about = {
             "command": " ".join(["python", *sys.argv]),
-            "options": {"jets": args.jets, "repeat": args.repeat, "full": args.full, "stages": args.stages},
+            "options": {
+                "jets": args.jets,
+                "repeat": args.repeat,
+                "full": args.full,
+                "stages": args.stages,
+            },
             "total seconds": round(seconds),
             "rows are": "one per jet class (model: the class label, seed: the Pythia seed); CPU time "
-                        "of one process (time.process_time), so other work on the machine counts little",
+            "of one process (time.process_time), so other work on the machine counts little",
             "columns": COLUMNS,
             "default dataset": default,
             "software": software_versions(),

@@ -31,8 +31,15 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from book_cells import (
+    BOOK,
+    SEEDS,
+    chapter_namespace,
+    run_over_seeds,
+    score_row,
+    train_and_score,
+)  # noqa: E402
 
-from book_cells import BOOK, SEEDS, chapter_namespace, run_over_seeds, score_row, train_and_score  # noqa: E402
 from jetimages import training  # noqa: E402
 
 CHAPTER = BOOK / "21-main-project-solutions.md"
@@ -93,19 +100,33 @@ def one_seed(book: dict, jets, seed: int) -> dict:
         rows[key] = score_row(LIBRARY, model, probabilities, y_test, seconds)
     features = training.standardized(jets.features, train_rows)
     rows["shared_mlp"] = train_and_score(
-        LIBRARY, features, training.FeatureMLP, training.MLP_RECIPE, split, jets.labels, seed
+        LIBRARY,
+        features,
+        training.FeatureMLP,
+        training.MLP_RECIPE,
+        split,
+        jets.labels,
+        seed,
     )
     return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=SEEDS,
-                        help="one comparison per seed (the seed sets the split, the initial "
-                             "weights and the batches)")
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        default=SEEDS,
+        help="one comparison per seed (the seed sets the split, the initial "
+        "weights and the batches)",
+    )
     parser.add_argument("--data", default=str(BOOK / "data" / "jet-images.h5"))
-    parser.add_argument("--no-store", action="store_true",
-                        help="print only; leave benchmarks/results/ as it is")
+    parser.add_argument(
+        "--no-store",
+        action="store_true",
+        help="print only; leave benchmarks/results/ as it is",
+    )
     args = parser.parse_args()
 
     book = chapter_namespace(CHAPTER)
@@ -123,8 +144,15 @@ def main() -> None:
             "shared_mlp": training.MLP_RECIPE,
         },
     }
-    run_over_seeds("main_project", lambda seed: one_seed(book, jets, seed), args.seeds,
-                   MODELS, about, baseline="main_project", store=not args.no_store)
+    run_over_seeds(
+        "main_project",
+        lambda seed: one_seed(book, jets, seed),
+        args.seeds,
+        MODELS,
+        about,
+        baseline="main_project",
+        store=not args.no_store,
+    )
 
 
 if __name__ == "__main__":

@@ -30,7 +30,9 @@ def particle_inputs(particles):
     """
     share, x, y, charge, kind = (particles[..., k] for k in range(5))
     real = kind > 0
-    log_share = np.where(real, np.log(np.where(real, np.maximum(share, 1e-6), 1.0)) / 5 + 1, 0)
+    log_share = np.where(
+        real, np.log(np.where(real, np.maximum(share, 1e-6), 1.0)) / 5 + 1, 0
+    )
     one_hot = (kind[..., None] == np.arange(1, 6)).astype(np.float32)
     columns = np.stack([log_share, x / 0.4, y / 0.4, charge], axis=-1)
     per_particle = np.concatenate([columns, one_hot], axis=-1).astype(np.float32)
@@ -43,13 +45,18 @@ class ParticleFlowNetwork(nn.Module):
     def __init__(self, n_inputs=9, latent=128, width=128):
         super().__init__()
         self.phi = nn.Sequential(
-            nn.Linear(n_inputs, width), nn.ReLU(),
-            nn.Linear(width, width), nn.ReLU(),
-            nn.Linear(width, latent), nn.ReLU(),
+            nn.Linear(n_inputs, width),
+            nn.ReLU(),
+            nn.Linear(width, width),
+            nn.ReLU(),
+            nn.Linear(width, latent),
+            nn.ReLU(),
         )
         self.f = nn.Sequential(
-            nn.Linear(latent + 1, width), nn.ReLU(),
-            nn.Linear(width, width), nn.ReLU(),
+            nn.Linear(latent + 1, width),
+            nn.ReLU(),
+            nn.Linear(width, width),
+            nn.ReLU(),
             nn.Linear(width, 5),
         )
 
@@ -61,7 +68,9 @@ class ParticleFlowNetwork(nn.Module):
 def test_accuracy(jets, n_particles, seed, epochs, device):
     """Train on the first n_particles of each jet; the test accuracy of the best validation epoch."""
     x, mask = particle_inputs(jets.particles[:, :n_particles])
-    scale = torch.from_numpy(((np.log(jets.jet_pt) - np.log(1000.0)) / 0.1).astype(np.float32))
+    scale = torch.from_numpy(
+        ((np.log(jets.jet_pt) - np.log(1000.0)) / 0.1).astype(np.float32)
+    )
     y = torch.from_numpy(jets.labels)
     sets = [
         tuple(t[rows].to(device) for t in (x, mask, scale, y))
@@ -79,9 +88,11 @@ def test_accuracy(jets, n_particles, seed, epochs, device):
         model.train()
         order = torch.randperm(n_train, generator=shuffler).to(device)
         for start in range(0, n_train, 512):
-            batch = order[start:start + 512]
+            batch = order[start : start + 512]
             optimizer.zero_grad()
-            loss_function(model(*(t[batch] for t in train[:3])), train[3][batch]).backward()
+            loss_function(
+                model(*(t[batch] for t in train[:3])), train[3][batch]
+            ).backward()
             optimizer.step()
         schedule.step()
         model.eval()
@@ -104,16 +115,25 @@ def main() -> None:
     args = parser.parse_args()
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     jets = load_dataset(args.data, constituents=True)
-    print(f"{len(jets)} jets, up to {jets.particles.shape[1]} particles each; device {device}")
+    print(
+        f"{len(jets)} jets, up to {jets.particles.shape[1]} particles each; device {device}"
+    )
     for n_particles in args.p:
         accuracies = []
         for seed in args.seeds:
             start = time.perf_counter()
-            accuracies.append(test_accuracy(jets, n_particles, seed, args.epochs, device))
-            print(f"P = {n_particles:3d}, seed {seed:4d}: test accuracy {accuracies[-1]:.4f} "
-                  f"({time.perf_counter() - start:.0f} s)", flush=True)
+            accuracies.append(
+                test_accuracy(jets, n_particles, seed, args.epochs, device)
+            )
+            print(
+                f"P = {n_particles:3d}, seed {seed:4d}: test accuracy {accuracies[-1]:.4f} "
+                f"({time.perf_counter() - start:.0f} s)",
+                flush=True,
+            )
         spread = np.std(accuracies, ddof=1) if len(accuracies) > 1 else float("nan")
-        print(f"P = {n_particles:3d}: mean {np.mean(accuracies):.4f}, spread {spread:.4f}")
+        print(
+            f"P = {n_particles:3d}: mean {np.mean(accuracies):.4f}, spread {spread:.4f}"
+        )
 
 
 if __name__ == "__main__":

@@ -8,4 +8,11 @@ from .environment import check_environment
 from .features import FEATURE_NAMES
 from .physics import JET_CLASSES, LABELS
 
-__all__ = ["FEATURE_NAMES", "JET_CLASSES", "LABELS", "JetDataset", "check_environment", "load_dataset"]
+__all__ = [
+    "FEATURE_NAMES",
+    "JET_CLASSES",
+    "LABELS",
+    "JetDataset",
+    "check_environment",
+    "load_dataset",
+]

@@ -28,17 +28,24 @@ def connect(address: str, workers: int | None = None):
     try:
         from distributed import Client, LocalCluster
     except ImportError:
-        raise ValueError("--dask needs the dask and distributed packages: run `make install`") from None
+        raise ValueError(
+            "--dask needs the dask and distributed packages: run `make install`"
+        ) from None
     with contextlib.ExitStack() as stack:
         if address == "local":
             cluster = LocalCluster(
-                n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True, dashboard_address=None
+                n_workers=workers or os.cpu_count() or 1,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
             )
             stack.enter_context(cluster)
             client = stack.enter_context(Client(cluster))
         else:
             if workers is not None:
-                raise ValueError("--workers counts processes of this machine or of --dask local; a cluster has the workers started for it")
+                raise ValueError(
+                    "--workers counts processes of this machine or of --dask local; a cluster has the workers started for it"
+                )
             try:
                 client = Client(address, timeout=CONNECT_TIMEOUT)
             except (OSError, TimeoutError, ValueError) as error:
@@ -65,9 +72,17 @@ def results(client, function: Callable, jobs: list) -> Iterator:
     """function(job) for every job, run on the cluster's workers, in the order they finish."""
     from distributed import as_completed
 
-    futures = client.map(_checked_call, jobs, function=function, versions=dataset.software_versions(), pure=False)
+    futures = client.map(
+        _checked_call,
+        jobs,
+        function=function,
+        versions=dataset.software_versions(),
+        pure=False,
+    )
     try:
         for future in as_completed(futures):
             yield future.result()
     except ModuleNotFoundError as error:
-        raise ClusterError(f"a Dask worker cannot import {error.name}: {WORKER_HINT}") from None
+        raise ClusterError(
+            f"a Dask worker cannot import {error.name}: {WORKER_HINT}"
+        ) from None

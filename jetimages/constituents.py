@@ -19,7 +19,12 @@ from .images import Coordinates, centred_rotated_coordinates
 MAX_PARTICLES = 128
 PARTICLE_FEATURES: tuple[str, ...] = ("pt_share", "x", "y", "charge", "type")
 PARTICLE_TYPES: tuple[str, ...] = (
-    "padding", "photon", "electron", "muon", "charged hadron", "neutral hadron"
+    "padding",
+    "photon",
+    "electron",
+    "muon",
+    "charged hadron",
+    "neutral hadron",
 )
 _LEPTON_TYPES = {22: 1, 11: 2, 13: 3}  # |PDG id| -> code
 
@@ -34,7 +39,10 @@ def particle_type_codes(pdg_id: np.ndarray, charge: np.ndarray) -> np.ndarray:
 
 
 def particle_table(
-    constituents: np.ndarray, charge: np.ndarray, pdg_id: np.ndarray, max_particles: int = MAX_PARTICLES,
+    constituents: np.ndarray,
+    charge: np.ndarray,
+    pdg_id: np.ndarray,
+    max_particles: int = MAX_PARTICLES,
     coordinates: Coordinates | None = None,
 ) -> np.ndarray:
     """The (max_particles, 5) float32 table of one jet's hardest particles, hardest first

@@ -17,7 +17,9 @@ KERNEL_COLOURS = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00")
 
 def _nodes(ax, xs, y, label, colour="white"):
     for x in xs:
-        ax.add_patch(Circle((x, y), 0.25, facecolor=colour, edgecolor="black", lw=1.2, zorder=3))
+        ax.add_patch(
+            Circle((x, y), 0.25, facecolor=colour, edgecolor="black", lw=1.2, zorder=3)
+        )
     ax.text(min(xs) - 0.6, y, label, ha="right", va="center")
 
 
@@ -38,9 +40,13 @@ def connection_diagrams(n_inputs: int = 8, kernel_size: int = 3, axes=None):
         fig = axes[0].figure
     inputs = np.arange(n_inputs, dtype=float)
     n_local = n_inputs - kernel_size + 1
-    local_outputs = np.arange(n_local) + (kernel_size - 1) / 2  # centred above their neighbourhood
+    local_outputs = (
+        np.arange(n_local) + (kernel_size - 1) / 2
+    )  # centred above their neighbourhood
     height = 3.0  # vertical distance between the rows, in units of the node spacing
-    rng = np.random.default_rng(7)  # only to give the unshared weights visibly different shades
+    rng = np.random.default_rng(
+        7
+    )  # only to give the unshared weights visibly different shades
 
     titles = [
         f"fully connected\n{n_inputs} × {n_inputs} = {n_inputs * n_inputs} weights",
@@ -56,7 +62,9 @@ def connection_diagrams(n_inputs: int = 8, kernel_size: int = 3, axes=None):
                     colour, width = KERNEL_COLOURS[k % len(KERNEL_COLOURS)], 2.2
                 else:
                     colour, width = str(rng.uniform(0.15, 0.7)), 1.0
-                ax.plot([inputs[i], x_out], [0, height], color=colour, lw=width, zorder=1)
+                ax.plot(
+                    [inputs[i], x_out], [0, height], color=colour, lw=width, zorder=1
+                )
         _nodes(ax, inputs, 0, "input")
         _nodes(ax, outputs, height, "output", colour="0.85")
         ax.set_title(titles[panel])
@@ -74,12 +82,24 @@ def _grid(ax, values, title, frame_rows, highlight=None, colour="#0072B2"):
     top = (frame_rows - n_rows) / 2
     for r in range(n_rows):
         for c in range(n_cols):
-            ax.add_patch(Rectangle((c, top + r), 1, 1, facecolor="white", edgecolor="0.4", lw=1))
-            ax.text(c + 0.5, top + r + 0.5, f"{values[r, c]:g}", ha="center", va="center")
+            ax.add_patch(
+                Rectangle((c, top + r), 1, 1, facecolor="white", edgecolor="0.4", lw=1)
+            )
+            ax.text(
+                c + 0.5, top + r + 0.5, f"{values[r, c]:g}", ha="center", va="center"
+            )
     if highlight is not None:
         (r0, c0), (height, width) = highlight
         ax.add_patch(
-            Rectangle((c0, top + r0), width, height, facecolor=colour, alpha=0.25, edgecolor=colour, lw=3)
+            Rectangle(
+                (c0, top + r0),
+                width,
+                height,
+                facecolor=colour,
+                alpha=0.25,
+                edgecolor=colour,
+                lw=3,
+            )
         )
     ax.set_xlim(-0.1, n_cols + 0.1)
     ax.set_ylim(frame_rows + 0.1, -0.1)  # row 0 on top, as in a printed matrix
@@ -88,7 +108,9 @@ def _grid(ax, values, title, frame_rows, highlight=None, colour="#0072B2"):
     ax.axis("off")
 
 
-def sliding_kernel_diagram(image: np.ndarray, kernel: np.ndarray, row: int, col: int, axes=None):
+def sliding_kernel_diagram(
+    image: np.ndarray, kernel: np.ndarray, row: int, col: int, axes=None
+):
     """One output pixel of a convolution (PyTorch's convention: the kernel is not flipped, no padding).
 
     Panels: the input with the window that the kernel covers, the kernel, and the output with the
@@ -100,21 +122,52 @@ def sliding_kernel_diagram(image: np.ndarray, kernel: np.ndarray, row: int, col:
     k_rows, k_cols = kernel.shape
     out_rows, out_cols = image.shape[0] - k_rows + 1, image.shape[1] - k_cols + 1
     output = np.array(
-        [[np.sum(image[r:r + k_rows, c:c + k_cols] * kernel) for c in range(out_cols)] for r in range(out_rows)]
+        [
+            [
+                np.sum(image[r : r + k_rows, c : c + k_cols] * kernel)
+                for c in range(out_cols)
+            ]
+            for r in range(out_rows)
+        ]
     )
     if axes is None:
         fig, axes = plt.subplots(
-            1, 3, figsize=(13, 4.6), gridspec_kw={"width_ratios": [image.shape[1], k_cols, out_cols]}
+            1,
+            3,
+            figsize=(13, 4.6),
+            gridspec_kw={"width_ratios": [image.shape[1], k_cols, out_cols]},
         )
     else:
         fig = axes[0].figure
-    window = image[row:row + k_rows, col:col + k_cols]
+    window = image[row : row + k_rows, col : col + k_cols]
     terms = " + ".join(
-        f"{a:g}·{b:g}" if b >= 0 else f"{a:g}·({b:g})" for a, b in zip(window.ravel(), kernel.ravel()) if a * b != 0
+        f"{a:g}·{b:g}" if b >= 0 else f"{a:g}·({b:g})"
+        for a, b in zip(window.ravel(), kernel.ravel())
+        if a * b != 0
     )
     frame = image.shape[0]
-    _grid(axes[0], image, f"input ({image.shape[0]}×{image.shape[1]})", frame, ((row, col), kernel.shape))
-    _grid(axes[1], kernel, f"kernel ({k_rows}×{k_cols})", frame, ((0, 0), kernel.shape), colour="#D55E00")
-    _grid(axes[2], output, f"output ({out_rows}×{out_cols})", frame, ((row, col), (1, 1)), colour="#009E73")
+    _grid(
+        axes[0],
+        image,
+        f"input ({image.shape[0]}×{image.shape[1]})",
+        frame,
+        ((row, col), kernel.shape),
+    )
+    _grid(
+        axes[1],
+        kernel,
+        f"kernel ({k_rows}×{k_cols})",
+        frame,
+        ((0, 0), kernel.shape),
+        colour="#D55E00",
+    )
+    _grid(
+        axes[2],
+        output,
+        f"output ({out_rows}×{out_cols})",
+        frame,
+        ((row, col), (1, 1)),
+        colour="#009E73",
+    )
     fig.suptitle(f"highlighted output pixel: {terms or '0'} = {output[row, col]:g}")
     return fig

@@ -32,10 +32,14 @@ def check_environment(data_file: str | Path = "data/jet-images.h5") -> dict[str,
         except ImportError:
             missing.append(distribution)
     if missing:
-        raise ModuleNotFoundError(f"the book needs {', '.join(missing)}, which cannot be imported. {INSTALL_HINT}")
+        raise ModuleNotFoundError(
+            f"the book needs {', '.join(missing)}, which cannot be imported. {INSTALL_HINT}"
+        )
     from .dataset import REGENERATE_HINT, constituents_path
 
     for path in (Path(data_file), constituents_path(data_file)):
         if not path.is_file():
-            raise FileNotFoundError(f"the dataset file {path.resolve()} is missing. {REGENERATE_HINT}")
+            raise FileNotFoundError(
+                f"the dataset file {path.resolve()} is missing. {REGENERATE_HINT}"
+            )
     return versions

@@ -50,7 +50,10 @@ def _as_awkward(jets: list[np.ndarray]):
 
     flat = np.concatenate(jets)
     counts = [len(jet) for jet in jets]
-    fields = {name: ak.unflatten(flat[:, k], counts) for k, name in enumerate(("px", "py", "pz", "E"))}
+    fields = {
+        name: ak.unflatten(flat[:, k], counts)
+        for k, name in enumerate(("px", "py", "pz", "E"))
+    }
     return ak.zip(fields, with_name="Momentum4D")
 
 
@@ -68,22 +71,31 @@ def jet_features(jets: list[np.ndarray]) -> np.ndarray:
     import awkward as ak
     import fastjet
 
-    reclustering = fastjet.JetDefinition(fastjet.cambridge_algorithm, RECLUSTERING_RADIUS)
-    constituents = _as_awkward(jets)
-    groomed = fastjet.ClusterSequence(constituents, reclustering).exclusive_jets_softdrop_grooming(
-        njets=1, **SOFT_DROP
+    reclustering = fastjet.JetDefinition(
+        fastjet.cambridge_algorithm, RECLUSTERING_RADIUS
     )
+    constituents = _as_awkward(jets)
+    groomed = fastjet.ClusterSequence(
+        constituents, reclustering
+    ).exclusive_jets_softdrop_grooming(njets=1, **SOFT_DROP)
     mass_mmdt = np.asarray(groomed.msoftdrop, dtype=np.float64)
     groomed_sequence = fastjet.ClusterSequence(
-        ak.zip({k: groomed.constituents[k] for k in ("px", "py", "pz", "E")}, with_name="Momentum4D"),
+        ak.zip(
+            {k: groomed.constituents[k] for k in ("px", "py", "pz", "E")},
+            with_name="Momentum4D",
+        ),
         reclustering,
     )
 
     with np.errstate(divide="ignore", invalid="ignore"):
         e2 = {beta: _correlator(groomed_sequence, 2, beta) for beta in (0, 1, 2)}
         e3 = {beta: _correlator(groomed_sequence, 3, beta) for beta in (1, 2)}
-        e3_one_angle = {beta: _correlator(groomed_sequence, 3, beta, angles=1) for beta in (1, 2)}
-        e3_two_angles = {beta: _correlator(groomed_sequence, 3, beta, angles=2) for beta in (1, 2)}
+        e3_one_angle = {
+            beta: _correlator(groomed_sequence, 3, beta, angles=1) for beta in (1, 2)
+        }
+        e3_two_angles = {
+            beta: _correlator(groomed_sequence, 3, beta, angles=2) for beta in (1, 2)
+        }
 
         zlogz = np.empty(len(jets))
         for k, jet in enumerate(jets):

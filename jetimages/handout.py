@@ -30,8 +30,12 @@ from .dataset import REGENERATE_HINT
 
 BOOK = Path(__file__).resolve().parents[1] / "deep-learning-intro-for-hep"
 DATA_FILE = Path("data") / "jet-images.h5"
-MARKER = ".jetimages-handout"  # says that this command made the folder, so it may replace it
-DEFAULT_TIMEOUT = 600  # seconds per cell, where a chapter does not set mystnb.execution_timeout
+MARKER = (
+    ".jetimages-handout"  # says that this command made the folder, so it may replace it
+)
+DEFAULT_TIMEOUT = (
+    600  # seconds per cell, where a chapter does not set mystnb.execution_timeout
+)
 README = """\
 # Workshop handout: CNNs for particle physicists, on jet images
 
@@ -60,17 +64,36 @@ class HandoutError(Exception):
 # MyST markup, rewritten as Markdown and HTML that JupyterLab shows as the website does
 
 # `:::{name} argument` (three colons or more), closed by a line of the same colons
-DIRECTIVE = re.compile(r"^(?P<fence>:{3,})\{(?P<name>[\w-]+)\}[ \t]*(?P<argument>.*?)\s*$")
+DIRECTIVE = re.compile(
+    r"^(?P<fence>:{3,})\{(?P<name>[\w-]+)\}[ \t]*(?P<argument>.*?)\s*$"
+)
 OPTION = re.compile(r"^:(?P<key>[\w-]+):[ \t]*(?P<value>.*?)\s*$")
-TARGET = re.compile(r"^\((?P<label>[\w-]+)\)=\s*$")  # `(label)=`: a cross-reference target
-ROLE = re.compile(r"\{(?P<role>doc|ref)\}`(?P<text>[^`<]*?)\s*(?:<(?P<target>[^`>]+)>)?`")
+TARGET = re.compile(
+    r"^\((?P<label>[\w-]+)\)=\s*$"
+)  # `(label)=`: a cross-reference target
+ROLE = re.compile(
+    r"\{(?P<role>doc|ref)\}`(?P<text>[^`<]*?)\s*(?:<(?P<target>[^`>]+)>)?`"
+)
 # {glue:text}`key:format` or {glue:text}`other-chapter.md::key:format`: a value recorded by glue()
-GLUE = re.compile(r"\{glue:text\}`(?:(?P<chapter>[^`:]+)\.(?:md|ipynb)::)?(?P<key>[\w-]+)(?::(?P<format>[^`]*))?`")
-ADMONITIONS = {"admonition", "note", "tip", "hint", "important", "seealso", "warning", "caution"}
+GLUE = re.compile(
+    r"\{glue:text\}`(?:(?P<chapter>[^`:]+)\.(?:md|ipynb)::)?(?P<key>[\w-]+)(?::(?P<format>[^`]*))?`"
+)
+ADMONITIONS = {
+    "admonition",
+    "note",
+    "tip",
+    "hint",
+    "important",
+    "seealso",
+    "warning",
+    "caution",
+}
 SOLUTION_SUMMARY = "<summary><b>Solution to exercise {number}</b>{more}: try it first, then click to open</summary>"
 
 
-def split_directive(lines: list[str], start: int) -> tuple[str, str, dict[str, str], list[str], int]:
+def split_directive(
+    lines: list[str], start: int
+) -> tuple[str, str, dict[str, str], list[str], int]:
     """The directive opening at lines[start]: name, argument, options, body lines, and the index
     of the first line after its closing fence."""
     opening = DIRECTIVE.match(lines[start])
@@ -82,8 +105,16 @@ def split_directive(lines: list[str], start: int) -> tuple[str, str, dict[str, s
     while index < len(lines) and lines[index].rstrip() != opening["fence"]:
         index += 1
     if index == len(lines):
-        raise HandoutError(f"the MyST directive `{lines[start].strip()}` is never closed by a line `{opening['fence']}`")
-    return opening["name"], opening["argument"], options, lines[body_start:index], index + 1
+        raise HandoutError(
+            f"the MyST directive `{lines[start].strip()}` is never closed by a line `{opening['fence']}`"
+        )
+    return (
+        opening["name"],
+        opening["argument"],
+        options,
+        lines[body_start:index],
+        index + 1,
+    )
 
 
 def details(summary: str, body: str) -> str:
@@ -97,17 +128,27 @@ class MystToMarkdown:
     def __init__(self, cells: list[nbformat.NotebookNode], keep_glue: bool = False):
         self.keep_glue = keep_glue  # leave {glue:text} roles for paste_glued_values
         self.exercises: dict[str, tuple[int, str]] = {}  # label -> (number, title)
-        self.titles: dict[str, str] = {}  # cross-reference label -> what a reference shows
-        self.solution: str | None = None  # the label of the exercise whose open solution we are in
-        text = "\n".join(cell.source for cell in cells if cell.cell_type == "markdown").splitlines()
+        self.titles: dict[
+            str, str
+        ] = {}  # cross-reference label -> what a reference shows
+        self.solution: str | None = (
+            None  # the label of the exercise whose open solution we are in
+        )
+        text = "\n".join(
+            cell.source for cell in cells if cell.cell_type == "markdown"
+        ).splitlines()
         for index, line in enumerate(text):
             if (opening := DIRECTIVE.match(line)) and opening["name"] == "exercise":
                 label = split_directive(text, index)[2].get("label")
                 if not label:
-                    raise HandoutError(f"the exercise `{line.strip()}` has no :label: option; give it one")
+                    raise HandoutError(
+                        f"the exercise `{line.strip()}` has no :label: option; give it one"
+                    )
                 number = len(self.exercises) + 1
                 self.exercises[label] = (number, opening["argument"])
-                self.titles[label] = f"Exercise {number}" + (f" ({opening['argument']})" if opening["argument"] else "")
+                self.titles[label] = f"Exercise {number}" + (
+                    f" ({opening['argument']})" if opening["argument"] else ""
+                )
             elif (target := TARGET.match(line)) and index + 1 < len(text):
                 self.titles[target["label"]] = text[index + 1].lstrip("#").strip()
 
@@ -115,13 +156,19 @@ class MystToMarkdown:
         for cell in cells:
             if cell.cell_type == "markdown":
                 cell.source = self.markdown(cell.source)
-            elif self.solution:  # a code cell of a solution: collapsed until the student opens it
-                cell.metadata.setdefault("jupyter", {}).update(source_hidden=True, outputs_hidden=True)
+            elif (
+                self.solution
+            ):  # a code cell of a solution: collapsed until the student opens it
+                cell.metadata.setdefault("jupyter", {}).update(
+                    source_hidden=True, outputs_hidden=True
+                )
 
     def markdown(self, source: str) -> str:
         """One Markdown cell. A solution between {solution-start} and {solution-end} may span
         cells: each cell's part of it becomes a <details> block of its own."""
-        segments = [(self.solution, True, [])]  # (open solution or None, continued?, lines)
+        segments = [
+            (self.solution, True, [])
+        ]  # (open solution or None, continued?, lines)
         lines = source.splitlines()
         index = 0
         while index < len(lines):
@@ -143,7 +190,9 @@ class MystToMarkdown:
             elif text.strip():
                 number, title = self.exercise(solution)
                 more = ", continued" if continued else (f" ({title})" if title else "")
-                parts.append(details(SOLUTION_SUMMARY.format(number=number, more=more), text))
+                parts.append(
+                    details(SOLUTION_SUMMARY.format(number=number, more=more), text)
+                )
         return "\n".join(part for part in parts if part)
 
     def body(self, lines: list[str]) -> str:
@@ -164,22 +213,40 @@ class MystToMarkdown:
 
     def exercise(self, label: str) -> tuple[int, str]:
         if label not in self.exercises:
-            raise HandoutError(f"a solution names the exercise {label!r}, but no exercise in its chapter has that :label:")
+            raise HandoutError(
+                f"a solution names the exercise {label!r}, but no exercise in its chapter has that :label:"
+            )
         return self.exercises[label]
 
-    def directive(self, name: str, argument: str, options: dict[str, str], lines: list[str]) -> str:
+    def directive(
+        self, name: str, argument: str, options: dict[str, str], lines: list[str]
+    ) -> str:
         inner = self.body(lines)
         if name == "exercise":
             number, title = self.exercise(options["label"])
-            return f"### Exercise {number}" + (f": {title}" if title else "") + f"\n\n{inner}"
+            return (
+                f"### Exercise {number}"
+                + (f": {title}" if title else "")
+                + f"\n\n{inner}"
+            )
         if name == "solution":
             number, title = self.exercise(argument)
-            return details(SOLUTION_SUMMARY.format(number=number, more=f" ({title})" if title else ""), inner)
+            return details(
+                SOLUTION_SUMMARY.format(
+                    number=number, more=f" ({title})" if title else ""
+                ),
+                inner,
+            )
         if name in ADMONITIONS:
             title = argument or name.capitalize()
             if "dropdown" in options.get("class", ""):
-                return details(f"<summary><b>{title}</b> (click to open)</summary>", inner)
-            return "\n".join(f"> {line}".rstrip() for line in [f"**{title}**", "", *inner.splitlines()])
+                return details(
+                    f"<summary><b>{title}</b> (click to open)</summary>", inner
+                )
+            return "\n".join(
+                f"> {line}".rstrip()
+                for line in [f"**{title}**", "", *inner.splitlines()]
+            )
         raise HandoutError(
             f"the MyST directive {{{name}}} has no plain-Markdown form in the handout yet: "
             "teach it to MystToMarkdown.directive in jetimages/handout.py"
@@ -194,7 +261,9 @@ class MystToMarkdown:
         def replace(match: re.Match) -> str:
             target = match["target"] or match["text"]
             if match["role"] == "doc":
-                return f"[{match['text'] if match['target'] else target}]({target}.ipynb)"
+                return (
+                    f"[{match['text'] if match['target'] else target}]({target}.ipynb)"
+                )
             return match["text"] if match["target"] else self.titles.get(target, target)
 
         return ROLE.sub(replace, line)
@@ -236,8 +305,15 @@ def execute(notebook: nbformat.NotebookNode, folder: Path, name: str) -> None:
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    timeout = notebook.metadata.get("mystnb", {}).get("execution_timeout", DEFAULT_TIMEOUT)
-    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(folder)}})
+    timeout = notebook.metadata.get("mystnb", {}).get(
+        "execution_timeout", DEFAULT_TIMEOUT
+    )
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(folder)}},
+    )
     try:
         client.execute()
     except CellExecutionError as error:
@@ -251,7 +327,9 @@ def glued_values(notebook: nbformat.NotebookNode) -> dict[str, str]:
         for output in cell.get("outputs", []):
             record = output.get("metadata", {}).get("scrapbook")
             if record:
-                values[record["name"]] = output["data"][record.get("mime_prefix", "") + "text/plain"]
+                values[record["name"]] = output["data"][
+                    record.get("mime_prefix", "") + "text/plain"
+                ]
     return values
 
 
@@ -263,11 +341,15 @@ def paste_glued_values(notebooks: dict[str, nbformat.NotebookNode]) -> None:
     values = {stem: glued_values(notebook) for stem, notebook in notebooks.items()}
     for stem, notebook in notebooks.items():
 
-        def paste(match: re.Match) -> str:
+        def paste(match: re.Match, stem: str = stem) -> str:
             chapter = match["chapter"] or stem
             if match["key"] not in values.get(chapter, {}):
-                raise HandoutError(f"{stem} pastes {match['key']!r} from {chapter}, which did not record it with glue()")
-            return format_plain_text(values[chapter][match["key"]], match["format"] or "")
+                raise HandoutError(
+                    f"{stem} pastes {match['key']!r} from {chapter}, which did not record it with glue()"
+                )
+            return format_plain_text(
+                values[chapter][match["key"]], match["format"] or ""
+            )
 
         for cell in notebook.cells:
             if cell.cell_type == "markdown":
@@ -280,21 +362,34 @@ def write_handout(outdir: Path, book: Path = BOOK, executed: bool = False) -> Pa
     if not (book / "_toc.yml").is_file():
         raise HandoutError(f"{book} is not the book folder (it has no _toc.yml)")
     if not (book / DATA_FILE).is_file():
-        raise HandoutError(f"the dataset {book / DATA_FILE} is missing, and every chapter reads it. {REGENERATE_HINT}")
+        raise HandoutError(
+            f"the dataset {book / DATA_FILE} is missing, and every chapter reads it. {REGENERATE_HINT}"
+        )
     if outdir.exists() and not (outdir / MARKER).is_file() and any(outdir.iterdir()):
-        raise HandoutError(f"{outdir} exists and was not made by this command; give a new or empty folder")
+        raise HandoutError(
+            f"{outdir} exists and was not made by this command; give a new or empty folder"
+        )
     stems = toc_chapters(book)
     missing = [stem for stem in stems if not (book / f"{stem}.md").is_file()]
     if missing:
-        raise HandoutError(f"_toc.yml lists chapters with no .md file in {book}: {missing}")
+        raise HandoutError(
+            f"_toc.yml lists chapters with no .md file in {book}: {missing}"
+        )
 
     outdir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}-", dir=outdir.parent))
     try:
         for folder in ("data", "img"):
             if (book / folder).is_dir():
-                shutil.copytree(book / folder, staging / folder, ignore=shutil.ignore_patterns("*.tmp*", ".*"))
-        notebooks = {stem: clean_notebook(book / f"{stem}.md", keep_glue=executed) for stem in stems}
+                shutil.copytree(
+                    book / folder,
+                    staging / folder,
+                    ignore=shutil.ignore_patterns("*.tmp*", ".*"),
+                )
+        notebooks = {
+            stem: clean_notebook(book / f"{stem}.md", keep_glue=executed)
+            for stem in stems
+        }
         if executed:
             for stem, notebook in notebooks.items():
                 print(f"executing {stem} ...", flush=True)
@@ -303,13 +398,19 @@ def write_handout(outdir: Path, book: Path = BOOK, executed: bool = False) -> Pa
             paste_glued_values(notebooks)
         for stem, notebook in notebooks.items():
             nbformat.write(notebook, staging / f"{stem}.ipynb")
-        (staging / "README.md").write_text(README.format(
-            state="each run once from top to bottom, with its outputs" if executed else "without outputs",
-            first=f"{stems[0]}.ipynb",
-            chapters="\n".join(f"- {stem}.ipynb" for stem in stems),
-            numbers="" if executed else CLEAN_NUMBERS,
-        ))
-        (staging / MARKER).write_text("made by python -m jetimages.handout; it may replace this folder\n")
+        (staging / "README.md").write_text(
+            README.format(
+                state="each run once from top to bottom, with its outputs"
+                if executed
+                else "without outputs",
+                first=f"{stems[0]}.ipynb",
+                chapters="\n".join(f"- {stem}.ipynb" for stem in stems),
+                numbers="" if executed else CLEAN_NUMBERS,
+            )
+        )
+        (staging / MARKER).write_text(
+            "made by python -m jetimages.handout; it may replace this folder\n"
+        )
         staging.chmod(0o755)  # mkdtemp makes it private to its owner
         if outdir.exists():
             old = outdir.with_name(f".{outdir.name}-old")
@@ -326,10 +427,22 @@ def write_handout(outdir: Path, book: Path = BOOK, executed: bool = False) -> Pa
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m jetimages.handout", description=__doc__.split("\n\n")[0])
-    parser.add_argument("outdir", type=Path, help="the folder to write (replaced if this command made it before)")
-    parser.add_argument("--executed", action="store_true", help="run every notebook once, keeping its outputs")
-    parser.add_argument("--book", type=Path, default=BOOK, help=f"the book folder (default {BOOK})")
+    parser = argparse.ArgumentParser(
+        prog="python -m jetimages.handout", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "outdir",
+        type=Path,
+        help="the folder to write (replaced if this command made it before)",
+    )
+    parser.add_argument(
+        "--executed",
+        action="store_true",
+        help="run every notebook once, keeping its outputs",
+    )
+    parser.add_argument(
+        "--book", type=Path, default=BOOK, help=f"the book folder (default {BOOK})"
+    )
     args = parser.parse_args(argv)
     try:
         outdir = write_handout(args.outdir, args.book, args.executed)
@@ -337,7 +450,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     notebooks = sorted(path.name for path in outdir.glob("*.ipynb"))
-    print(f"wrote {len(notebooks)} notebooks ({'executed' if args.executed else 'clean'}) and data/ to {outdir}")
+    print(
+        f"wrote {len(notebooks)} notebooks ({'executed' if args.executed else 'clean'}) and data/ to {outdir}"
+    )
     return 0
 
 

@@ -20,7 +20,9 @@ IMAGE_HALF_WIDTH = 0.8
 PIXEL_EDGES = np.linspace(-IMAGE_HALF_WIDTH, IMAGE_HALF_WIDTH, IMAGE_PIXELS + 1)
 
 
-def centred_rotated_coordinates(constituents: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def centred_rotated_coordinates(
+    constituents: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Steps 1-3: the constituents' pT and their (x, y) position after centring, rotating, reflecting.
 
     y runs along the principal axis (pseudorapidity before the rotation), x across it.
@@ -35,9 +37,15 @@ def centred_rotated_coordinates(constituents: np.ndarray) -> tuple[np.ndarray, n
     eta = eta - np.dot(weights, eta)
     phi = phi - np.dot(weights, phi)
 
-    covariance = np.cov(np.stack([phi, eta]), aweights=weights, bias=True) if len(pt) > 1 else np.eye(2)
+    covariance = (
+        np.cov(np.stack([phi, eta]), aweights=weights, bias=True)
+        if len(pt) > 1
+        else np.eye(2)
+    )
     _, eigenvectors = np.linalg.eigh(covariance)
-    major = eigenvectors[:, -1]  # eigh sorts eigenvalues ascending: the last is the longest axis
+    major = eigenvectors[
+        :, -1
+    ]  # eigh sorts eigenvalues ascending: the last is the longest axis
     minor = np.array([major[1], -major[0]])
     y = phi * major[0] + eta * major[1]
     x = phi * minor[0] + eta * minor[1]
@@ -49,16 +57,22 @@ def centred_rotated_coordinates(constituents: np.ndarray) -> tuple[np.ndarray, n
     return pt, x, y
 
 
-def _pixelize(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+def _pixelize(
+    x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None
+) -> np.ndarray:
     """Sum the weights (or count the particles) in each pixel; rows along y, columns along x."""
     grid, _, _ = np.histogram2d(y, x, bins=(PIXEL_EDGES, PIXEL_EDGES), weights=weights)
     return grid
 
 
-Coordinates = tuple[np.ndarray, np.ndarray, np.ndarray]  # what centred_rotated_coordinates returns
+Coordinates = tuple[
+    np.ndarray, np.ndarray, np.ndarray
+]  # what centred_rotated_coordinates returns
 
 
-def jet_image(constituents: np.ndarray, coordinates: Coordinates | None = None) -> np.ndarray:
+def jet_image(
+    constituents: np.ndarray, coordinates: Coordinates | None = None
+) -> np.ndarray:
     """The (20, 20) float32 image of one jet: rows run along y (bottom to top), columns along x.
 
     coordinates: centred_rotated_coordinates(constituents), when the caller has them already.
@@ -73,7 +87,9 @@ def jet_image(constituents: np.ndarray, coordinates: Coordinates | None = None) 
 CHANNEL_NAMES: tuple[str, ...] = ("particle_count", "charged_pt_percent")
 
 
-def jet_channels(constituents: np.ndarray, charge: np.ndarray, coordinates: Coordinates | None = None) -> np.ndarray:
+def jet_channels(
+    constituents: np.ndarray, charge: np.ndarray, coordinates: Coordinates | None = None
+) -> np.ndarray:
     """The (2, 20, 20) float32 channels of one jet, in the order of CHANNEL_NAMES (coordinates: as for jet_image)."""
     pt, x, y = coordinates or centred_rotated_coordinates(constituents)
     count = _pixelize(x, y)

@@ -10,9 +10,20 @@ from matplotlib.patches import Circle
 from .images import IMAGE_HALF_WIDTH, PIXEL_EDGES
 
 # One colour per jet class, the same in every chapter (Okabe-Ito: distinguishable with colour blindness).
-CLASS_COLOURS = {"g": "#0072B2", "q": "#56B4E9", "t": "#D55E00", "w": "#009E73", "z": "#CC79A7"}
+CLASS_COLOURS = {
+    "g": "#0072B2",
+    "q": "#56B4E9",
+    "t": "#D55E00",
+    "w": "#009E73",
+    "z": "#CC79A7",
+}
 # The extent to give imshow for a 20x20 jet image, in the image's (x, y) coordinates.
-IMAGE_EXTENT = (-IMAGE_HALF_WIDTH, IMAGE_HALF_WIDTH, -IMAGE_HALF_WIDTH, IMAGE_HALF_WIDTH)
+IMAGE_EXTENT = (
+    -IMAGE_HALF_WIDTH,
+    IMAGE_HALF_WIDTH,
+    -IMAGE_HALF_WIDTH,
+    IMAGE_HALF_WIDTH,
+)
 
 
 def book_style(font_size: int = 12) -> None:
@@ -28,7 +39,9 @@ def book_style(font_size: int = 12) -> None:
     )
 
 
-def draw_event(ax, eta, phi, pt, jets, radius: float, truth_points=None, max_jets: int = 4) -> None:
+def draw_event(
+    ax, eta, phi, pt, jets, radius: float, truth_points=None, max_jets: int = 4
+) -> None:
     """An event display in (eta, phi): every particle as a dot of area proportional to its pT,
     the particles of the leading jets in colour, and a circle of the jet radius around each of them.
 
@@ -37,19 +50,47 @@ def draw_event(ax, eta, phi, pt, jets, radius: float, truth_points=None, max_jet
     """
     colours = plt.get_cmap("tab10").colors
     sizes = 3 + 200 * pt / pt.max()
-    ax.scatter(eta, phi, s=sizes, color="0.7", linewidths=0, label="particles of other jets, or none")
+    ax.scatter(
+        eta,
+        phi,
+        s=sizes,
+        color="0.7",
+        linewidths=0,
+        label="particles of other jets, or none",
+    )
     for k, jet in enumerate(jets[:max_jets]):
         colour = colours[k % len(colours)]
         members = jet["indices"]
         ax.scatter(
-            eta[members], phi[members], s=sizes[members], color=colour, linewidths=0,
+            eta[members],
+            phi[members],
+            s=sizes[members],
+            color=colour,
+            linewidths=0,
             label=f"jet {k + 1}: $p_T$ = {jet['pt']:.0f} GeV, $m$ = {jet['mass']:.0f} GeV",
         )
         # draw the circle again one turn up and down, so that a jet at the phi = +-pi edge shows whole
         for shift in (-2 * np.pi, 0.0, 2 * np.pi):
-            ax.add_patch(Circle((jet["eta"], jet["phi"] + shift), radius, fill=False, color=colour, lw=1.5))
+            ax.add_patch(
+                Circle(
+                    (jet["eta"], jet["phi"] + shift),
+                    radius,
+                    fill=False,
+                    color=colour,
+                    lw=1.5,
+                )
+            )
     for eta_t, phi_t, marker, label in truth_points or []:
-        ax.scatter(eta_t, phi_t, marker=marker, s=90, color="black", facecolor="none", linewidths=1.5, label=label)
+        ax.scatter(
+            eta_t,
+            phi_t,
+            marker=marker,
+            s=90,
+            color="black",
+            facecolor="none",
+            linewidths=1.5,
+            label=label,
+        )
     ax.set_xlim(-5, 5)
     ax.set_ylim(-np.pi, np.pi)
     ax.set_xlabel(r"pseudorapidity $\eta$")

@@ -53,7 +53,11 @@ JET_CLASSES: tuple[JetClass, ...] = (
         label="q",
         name="light quark",
         # both outgoing partons are quarks; qqbar -> q'qbar' restricted to u, d, s
-        processes=("HardQCD:qq2qq = on", "HardQCD:qqbar2qqbarNew = on", "HardQCD:nQuarkNew = 3"),
+        processes=(
+            "HardQCD:qq2qq = on",
+            "HardQCD:qqbar2qqbarNew = on",
+            "HardQCD:nQuarkNew = 3",
+        ),
         decays=(),
         origin_ids=frozenset({1, 2, 3}),
         resonance=False,

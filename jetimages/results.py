@@ -23,7 +23,14 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["RESULTS", "gain", "load_results", "summary", "table_with_spread", "write_results"]
+__all__ = [
+    "RESULTS",
+    "gain",
+    "load_results",
+    "summary",
+    "table_with_spread",
+    "write_results",
+]
 
 RESULTS = Path(__file__).resolve().parent.parent / "benchmarks" / "results"
 """Where the benchmarks store their results (benchmarks/results/ of the repository)."""
@@ -83,7 +90,9 @@ def write_results(name: str, scores: pd.DataFrame, about: dict, folder=RESULTS) 
             out.write("\n")
         umask = os.umask(0)
         os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp made it private; results are shared
+        os.chmod(
+            temporary, 0o666 & ~umask
+        )  # mkstemp made it private; results are shared
         os.replace(temporary, target)
     except BaseException:
         os.unlink(temporary)
@@ -119,9 +128,9 @@ def summary(scores: pd.DataFrame) -> pd.DataFrame:
     """Per model, in stored order: the mean and sample standard deviation over the seeds
     of every score, as columns (score, "mean") and (score, "sd")."""
     grouped = scores.groupby(level="model", sort=False)
-    return pd.concat({"mean": grouped.mean(), "sd": grouped.std(ddof=1)}, axis=1).swaplevel(
-        axis=1
-    )[scores.columns]
+    return pd.concat(
+        {"mean": grouped.mean(), "sd": grouped.std(ddof=1)}, axis=1
+    ).swaplevel(axis=1)[scores.columns]
 
 
 def gain(scores: pd.DataFrame, a: str, b: str, column: str = "accuracy") -> pd.Series:
@@ -130,7 +139,9 @@ def gain(scores: pd.DataFrame, a: str, b: str, column: str = "accuracy") -> pd.S
     return by_seed[a] - by_seed[b]
 
 
-def table_with_spread(scores: pd.DataFrame, columns: list[str], digits: int = 3) -> pd.DataFrame:
+def table_with_spread(
+    scores: pd.DataFrame, columns: list[str], digits: int = 3
+) -> pd.DataFrame:
     """A table for the page: one row per model (its stored label), a column "reads" with
     what the model reads, and "mean ± sd" over the seeds for each of `columns`."""
     models = scores.attrs.get("models", {})

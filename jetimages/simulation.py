@@ -19,10 +19,15 @@ from .constituents import MAX_PARTICLES, particle_table
 from .features import jet_features
 from .images import centred_rotated_coordinates, jet_channels, jet_image
 
-MAX_EVENTS_PER_BATCH = 200  # events clustered together by one call of FastJet's array interface
+MAX_EVENTS_PER_BATCH = (
+    200  # events clustered together by one call of FastJet's array interface
+)
 _MIN_JET_PT_GEV = 100.0
 _ANTI_KT = fastjet.JetDefinition(fastjet.antikt_algorithm, physics.JET_RADIUS)
-_HARD_PROCESS_STATUSES = {22, 23}  # Pythia: intermediate resonance, outgoing hard parton
+_HARD_PROCESS_STATUSES = {
+    22,
+    23,
+}  # Pythia: intermediate resonance, outgoing hard parton
 _QUARKS = {1, 2, 3, 4, 5}
 
 
@@ -43,7 +48,10 @@ def pythia_seed(seed: int, label: str, block: int) -> int:
 
 def make_pythia(label: str, seed: int) -> pythia8mc.Pythia:
     pythia = pythia8mc.Pythia("", False)
-    for setting in physics.common_pythia_settings(seed) + physics.jet_class(label).pythia_settings():
+    for setting in (
+        physics.common_pythia_settings(seed)
+        + physics.jet_class(label).pythia_settings()
+    ):
         if not pythia.readString(setting):
             raise RuntimeError(f"Pythia rejected the setting {setting!r}")
     if not pythia.init():
@@ -63,9 +71,14 @@ class _Species:
         species, inverse = np.unique(ids, return_inverse=True)
         for pdg_id in species.tolist():
             if pdg_id not in self._known:
-                self._known[pdg_id] = (self._particle_data.charge(pdg_id), self._particle_data.isVisible(pdg_id))
+                self._known[pdg_id] = (
+                    self._particle_data.charge(pdg_id),
+                    self._particle_data.isVisible(pdg_id),
+                )
         charge, visible = zip(*(self._known[pdg_id] for pdg_id in species.tolist()))
-        return np.array(charge, dtype=np.float64)[inverse], np.array(visible, dtype=bool)[inverse]
+        return np.array(charge, dtype=np.float64)[inverse], np.array(
+            visible, dtype=bool
+        )[inverse]
 
 
 @dataclass
@@ -91,7 +104,11 @@ class _Record:
         """Pythia's Particle.iBotCopyId(): down the daughters of the same id while there is exactly one."""
         species = self.id[i]
         while True:
-            same = [daughter for daughter in self.daughters(i) if self.id[daughter] == species]
+            same = [
+                daughter
+                for daughter in self.daughters(i)
+                if self.id[daughter] == species
+            ]
             if len(same) != 1:
                 return i
             i = same[0]
@@ -100,7 +117,9 @@ class _Record:
         """Pythia's Particle.eta() and .phi(), operation for operation, so that the bits agree."""
         px, py, pz = self.momentum[i].tolist()
         pt = math.sqrt(px * px + py * py)
-        eta = math.log((math.sqrt(px * px + py * py + pz * pz) + abs(pz)) / max(1e-20, pt))
+        eta = math.log(
+            (math.sqrt(px * px + py * py + pz * pz) + abs(pz)) / max(1e-20, pt)
+        )
         return (eta if pz > 0 else -eta), math.atan2(py, px)
 
     def decay_quarks(self, i: int) -> list[tuple[float, float]]:
@@ -117,9 +136,14 @@ class _Record:
         truth = Truth(origins=[], decay_quarks=[])
         # the hard process sits at the top of the record, right after the beams and incoming partons
         for index in range(3, min(12, len(self.id))):
-            if abs(self.status[index]) in _HARD_PROCESS_STATUSES and abs(self.id[index]) in jet_class.origin_ids:
+            if (
+                abs(self.status[index]) in _HARD_PROCESS_STATUSES
+                and abs(self.id[index]) in jet_class.origin_ids
+            ):
                 truth.origins.append(self.direction(self.bottom_copy(index)))
-                truth.decay_quarks.append(self.decay_quarks(index) if jet_class.resonance else [])
+                truth.decay_quarks.append(
+                    self.decay_quarks(index) if jet_class.resonance else []
+                )
         return truth
 
 
@@ -128,7 +152,10 @@ PARTICLE_COLUMNS = ("px", "py", "pz", "E", "charge", "pdg_id")
 
 
 def read_events(
-    pythia: pythia8mc.Pythia, n_events: int, jet_class: physics.JetClass, species: _Species | None = None
+    pythia: pythia8mc.Pythia,
+    n_events: int,
+    jet_class: physics.JetClass,
+    species: _Species | None = None,
 ) -> tuple[list[np.ndarray], list[Truth]]:
     """Generate n_events events (Pythia retries failed ones) and return, for each, its visible
     final-state particles (n, 6), columns PARTICLE_COLUMNS, and the truth for matching.
@@ -141,28 +168,42 @@ def read_events(
     offsets = _offsets(ak.num(records))
     flat = ak.flatten(records)
     ids, status = ak.to_numpy(flat["id"]), ak.to_numpy(flat["status"])
-    daughter1, daughter2 = ak.to_numpy(flat["daughter1"]), ak.to_numpy(flat["daughter2"])
-    momentum = np.column_stack([ak.to_numpy(flat["p"][name]) for name in ("px", "py", "pz", "e")])
+    daughter1, daughter2 = (
+        ak.to_numpy(flat["daughter1"]),
+        ak.to_numpy(flat["daughter2"]),
+    )
+    momentum = np.column_stack(
+        [ak.to_numpy(flat["p"][name]) for name in ("px", "py", "pz", "e")]
+    )
     charge, visible = species.charge_and_visibility(ids)
     table = np.column_stack([momentum, charge, ids.astype(np.float64)])
     final_visible = (status > 0) & visible
     events, truths = [], []
     for start, stop in zip(offsets[:-1], offsets[1:]):
         events.append(table[start:stop][final_visible[start:stop]])
-        record = _Record(ids[start:stop], status[start:stop], daughter1[start:stop], daughter2[start:stop],
-                         momentum[start:stop, :3])
+        record = _Record(
+            ids[start:stop],
+            status[start:stop],
+            daughter1[start:stop],
+            daughter2[start:stop],
+            momentum[start:stop, :3],
+        )
         truths.append(record.truth(jet_class))
     return events, truths
 
 
 def _matches(jet_eta: float, jet_phi: float, truth: Truth, resonance: bool) -> bool:
     for (origin_eta, origin_phi), quarks in zip(truth.origins, truth.decay_quarks):
-        if kinematics.delta_r(jet_eta, jet_phi, origin_eta, origin_phi) > physics.MATCH_DELTA_R:
+        if (
+            kinematics.delta_r(jet_eta, jet_phi, origin_eta, origin_phi)
+            > physics.MATCH_DELTA_R
+        ):
             continue
         if not resonance:
             return True
         contained = all(
-            kinematics.delta_r(jet_eta, jet_phi, q_eta, q_phi) < physics.CONTAINMENT_DELTA_R
+            kinematics.delta_r(jet_eta, jet_phi, q_eta, q_phi)
+            < physics.CONTAINMENT_DELTA_R
             for q_eta, q_phi in quarks
         )
         if quarks and contained:
@@ -170,20 +211,29 @@ def _matches(jet_eta: float, jet_phi: float, truth: Truth, resonance: bool) -> b
     return False
 
 
-def select_jets(events: list[np.ndarray], truths: list[Truth], jet_class: physics.JetClass) -> list[np.ndarray]:
+def select_jets(
+    events: list[np.ndarray], truths: list[Truth], jet_class: physics.JetClass
+) -> list[np.ndarray]:
     """Cluster a batch of events; from each, keep at most one jet: the hardest of the two
     leading jets that passes the pT window, the |eta| cut and the truth match. Returns the
     constituents (m, 6) of each kept jet, in event order, columns as read by read_events."""
     counts = [len(particles) for particles in events]
     flat = np.concatenate(events)[:, :4]
-    array = ak.zip({name: ak.unflatten(flat[:, k], counts) for k, name in enumerate(("px", "py", "pz", "E"))})
+    array = ak.zip(
+        {
+            name: ak.unflatten(flat[:, k], counts)
+            for k, name in enumerate(("px", "py", "pz", "E"))
+        }
+    )
     sequence = fastjet.ClusterSequence(array, _ANTI_KT)
     jets = sequence.inclusive_jets(min_pt=_MIN_JET_PT_GEV)
     constituent_index = sequence.constituent_index(min_pt=_MIN_JET_PT_GEV)
 
     # the jets of all events, and the constituent indices of all jets, as flat arrays with offsets
     jet_offsets = _offsets(ak.num(jets))
-    all_p4 = np.column_stack([ak.to_numpy(ak.flatten(jets[name])) for name in ("px", "py", "pz", "E")])
+    all_p4 = np.column_stack(
+        [ak.to_numpy(ak.flatten(jets[name])) for name in ("px", "py", "pz", "E")]
+    )
     indices_per_jet = ak.flatten(constituent_index, axis=1)
     index_offsets = _offsets(ak.num(indices_per_jet))
     all_indices = ak.to_numpy(ak.flatten(indices_per_jet))
@@ -202,7 +252,9 @@ def select_jets(events: list[np.ndarray], truths: list[Truth], jet_class: physic
                 continue
             if _matches(jet_eta, jet_phi, truth, jet_class.resonance):
                 jet = first_jet + j
-                kept.append(particles[all_indices[index_offsets[jet] : index_offsets[jet + 1]]])
+                kept.append(
+                    particles[all_indices[index_offsets[jet] : index_offsets[jet + 1]]]
+                )
                 break
     return kept
 
@@ -216,7 +268,9 @@ def _offsets(counts) -> list[int]:
 class Block:
     label: str
     block: int
-    arrays: dict[str, np.ndarray]  # one row per jet; names and meaning as in dataset.ARRAYS
+    arrays: dict[
+        str, np.ndarray
+    ]  # one row per jet; names and meaning as in dataset.ARRAYS
     events_generated: int
 
     def __len__(self) -> int:
@@ -230,15 +284,25 @@ def jet_arrays(jets: list[np.ndarray], label: str, block: int) -> dict[str, np.n
     # the image, its channels and the particle table share one centring and rotation
     coordinates = [centred_rotated_coordinates(momenta) for momenta in p4]
     return {
-        "images": np.stack([jet_image(momenta, xy) for momenta, xy in zip(p4, coordinates)]),
-        "channels": np.stack([jet_channels(jet[:, :4], jet[:, 4], xy) for jet, xy in zip(jets, coordinates)]),
+        "images": np.stack(
+            [jet_image(momenta, xy) for momenta, xy in zip(p4, coordinates)]
+        ),
+        "channels": np.stack(
+            [
+                jet_channels(jet[:, :4], jet[:, 4], xy)
+                for jet, xy in zip(jets, coordinates)
+            ]
+        ),
         "features": jet_features(p4),
         "jet_pt": kinematics.pt(total),
         "jet_mass": kinematics.mass(total),
         "jet_eta": kinematics.eta(total),
         "n_constituents": np.array([len(jet) for jet in jets]),
         "particles": np.stack(
-            [particle_table(jet[:, :4], jet[:, 4], jet[:, 5], coordinates=xy) for jet, xy in zip(jets, coordinates)]
+            [
+                particle_table(jet[:, :4], jet[:, 4], jet[:, 5], coordinates=xy)
+                for jet, xy in zip(jets, coordinates)
+            ]
         ),
         "n_particles": np.minimum([len(jet) for jet in jets], MAX_PARTICLES),
         "labels": np.full(len(jets), physics.LABELS.index(label)),
@@ -247,7 +311,9 @@ def jet_arrays(jets: list[np.ndarray], label: str, block: int) -> dict[str, np.n
     }
 
 
-def simulate_block(label: str, seed: int, block: int, n_jets: int, progress=None) -> Block:
+def simulate_block(
+    label: str, seed: int, block: int, n_jets: int, progress=None
+) -> Block:
     """Generate events until n_jets jets of this class are accepted, then image and featurize them.
 
     progress, if given, is called with the number of jets accepted by each batch of events.

@@ -76,7 +76,14 @@ def split_rows(labels, seed):
 
 
 def train(
-    model, train_data, val_data, epochs, batch_size, learning_rate, seed, progress_bar=True
+    model,
+    train_data,
+    val_data,
+    epochs,
+    batch_size,
+    learning_rate,
+    seed,
+    progress_bar=True,
 ):
     """Mini-batch training with Adam and the cross-entropy loss.
 
@@ -94,8 +101,10 @@ def train(
     history = {"training": [], "validation": []}
     best_loss, best_weights = float("inf"), None
 
-    progress = tqdm(range(epochs), desc="epochs", unit="epoch", disable=not progress_bar)
-    for epoch in progress:
+    progress = tqdm(
+        range(epochs), desc="epochs", unit="epoch", disable=not progress_bar
+    )
+    for _ in progress:
         model.train()
         order = torch.randperm(len(y), generator=shuffler).to(y.device)
         summed_loss = 0.0

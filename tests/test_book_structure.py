@@ -19,7 +19,9 @@ def test_every_toc_entry_exists():
 
 def test_every_chapter_is_in_the_toc():
     orphans = sorted(set(CHAPTERS) - set(toc_chapters()))
-    assert not orphans, f"chapters not in _toc.yml (the build would skip them): {orphans}"
+    assert not orphans, (
+        f"chapters not in _toc.yml (the build would skip them): {orphans}"
+    )
 
 
 @pytest.mark.parametrize("stem", CHAPTERS)
@@ -32,9 +34,9 @@ def test_every_named_file_exists(stem):
 @pytest.mark.parametrize("stem", CHAPTERS)
 def test_every_chapter_declares_its_timeout(stem):
     header = (BOOK / f"{stem}.md").read_text().split("---")[1]
-    assert re.search(r"^mystnb:\s*\n\s+execution_timeout:\s*\d+", header, re.MULTILINE), (
-        f"{stem}.md must set mystnb.execution_timeout in its header"
-    )
+    assert re.search(
+        r"^mystnb:\s*\n\s+execution_timeout:\s*\d+", header, re.MULTILINE
+    ), f"{stem}.md must set mystnb.execution_timeout in its header"
 
 
 TEACHING = "90-teaching"
@@ -44,7 +46,9 @@ TIMES_ROW = re.compile(r"^\| \{doc\}`(?P<stem>[\w-]+)` \|", re.MULTILINE)
 def test_the_teaching_page_times_every_chapter():
     text = (BOOK / f"{TEACHING}.md").read_text()
     timed = set(TIMES_ROW.findall(text))
-    untimed = [stem for stem in toc_chapters() if stem != TEACHING and stem not in timed]
+    untimed = [
+        stem for stem in toc_chapters() if stem != TEACHING and stem not in timed
+    ]
     assert not untimed, (
         f"{TEACHING}.md has no row in its table of times for {untimed}: add one, with the "
         "chapter's reading time and its run time from benchmarks/chapters.py"
@@ -53,8 +57,15 @@ def test_the_teaching_page_times_every_chapter():
 
 ROOT = BOOK.parent
 # paths that commands make, so a fresh clone lacks them; README says which command makes each
-MADE_BY_COMMANDS = (".venv/", "handout/", "screenshots/", "deep-learning-intro-for-hep/_build/")
-README_PATH = re.compile(r"`([\w.-]+(?:/[\w.-]*)+)`")  # a backticked word with a slash in it
+MADE_BY_COMMANDS = (
+    ".venv/",
+    "handout/",
+    "screenshots/",
+    "deep-learning-intro-for-hep/_build/",
+)
+README_PATH = re.compile(
+    r"`([\w.-]+(?:/[\w.-]*)+)`"
+)  # a backticked word with a slash in it
 
 
 def readme_paths() -> list[str]:
@@ -75,8 +86,15 @@ def readme_paths() -> list[str]:
 
 
 def test_every_path_the_readme_names_exists():
-    missing = sorted({
-        path for path in readme_paths()
-        if not path.startswith(MADE_BY_COMMANDS) and not (ROOT / path).exists() and not (BOOK / path).exists()
-    })
-    assert not missing, f"README.md names paths that exist neither in the repository nor in the book folder: {missing}"
+    missing = sorted(
+        {
+            path
+            for path in readme_paths()
+            if not path.startswith(MADE_BY_COMMANDS)
+            and not (ROOT / path).exists()
+            and not (BOOK / path).exists()
+        }
+    )
+    assert not missing, (
+        f"README.md names paths that exist neither in the repository nor in the book folder: {missing}"
+    )

@@ -35,11 +35,15 @@ def code_cells(notebook) -> list[str]:
 
 @pytest.mark.parametrize("stem", toc_chapters())
 def test_chapter_code_is_formatted(stem):
-    assert RUFF.is_file(), f"no ruff next to {sys.executable}; `pip install -r requirements.txt`"
+    assert RUFF.is_file(), (
+        f"no ruff next to {sys.executable}; `pip install -r requirements.txt`"
+    )
     notebook = jupytext.read(BOOK / f"{stem}.md")
     formatted = pipe_notebook(copy.deepcopy(notebook), f"{RUFF} format -", quiet=True)
     changes = [
-        "\n".join(difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm=""))
+        "\n".join(
+            difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="")
+        )
         for before, after in zip(code_cells(notebook), code_cells(formatted))
         if before != after
     ]
@@ -52,10 +56,16 @@ def test_chapter_code_is_formatted(stem):
 @pytest.mark.parametrize("stem", toc_chapters())
 def test_chapter_code_lines_fit_the_website(stem):
     notebook = jupytext.read(BOOK / f"{stem}.md")
-    long = [line for cell in code_cells(notebook) for line in cell.splitlines() if len(line) > MAX_LINE]
+    long = [
+        line
+        for cell in code_cells(notebook)
+        for line in cell.splitlines()
+        if len(line) > MAX_LINE
+    ]
     assert not long, (
         f"{stem}.md has {len(long)} code lines longer than {MAX_LINE} characters, which the "
-        "website hides behind a scroll bar; split their strings or comments:\n" + "\n".join(long)
+        "website hides behind a scroll bar; split their strings or comments:\n"
+        + "\n".join(long)
     )
 
 

@@ -19,13 +19,16 @@ kernelspec:
 ---
 """
 
-CHAPTER = HEADER + """
+CHAPTER = (
+    HEADER
+    + """
 # {title}
 
 ```{{code-cell}} ipython3
 print(open("data/jet-images.h5").read())
 ```
 """
+)
 
 
 @pytest.fixture
@@ -34,7 +37,9 @@ def book(tmp_path):
     (folder / "data").mkdir(parents=True)
     (folder / "data" / "jet-images.h5").write_text("jets")
     (folder / "data" / "jet-images.h5.tmp123").write_text("half a file")
-    (folder / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: one\n    sections:\n      - file: two\n")
+    (folder / "_toc.yml").write_text(
+        "format: jb-book\nroot: intro\nchapters:\n  - file: one\n    sections:\n      - file: two\n"
+    )
     for stem in ("intro", "one", "two", "not-in-toc"):
         (folder / f"{stem}.md").write_text(CHAPTER.format(title=stem))
     return folder
@@ -42,7 +47,11 @@ def book(tmp_path):
 
 def test_clean_handout_has_every_toc_chapter_and_the_data(book, tmp_path):
     out = handout.write_handout(tmp_path / "handout", book)
-    assert sorted(p.name for p in out.glob("*.ipynb")) == ["intro.ipynb", "one.ipynb", "two.ipynb"]
+    assert sorted(p.name for p in out.glob("*.ipynb")) == [
+        "intro.ipynb",
+        "one.ipynb",
+        "two.ipynb",
+    ]
     assert (out / "data" / "jet-images.h5").read_text() == "jets"
     assert not (out / "data" / "jet-images.h5.tmp123").exists()
     notebook = nbformat.read(out / "one.ipynb", as_version=4)
@@ -50,7 +59,9 @@ def test_clean_handout_has_every_toc_chapter_and_the_data(book, tmp_path):
     assert "jupytext" not in notebook.metadata
     assert notebook.metadata.kernelspec.name == "python3"
     assert [cell.outputs for cell in notebook.cells if cell.cell_type == "code"] == [[]]
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".handout")], "the staging folder was left behind"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".handout")], (
+        "the staging folder was left behind"
+    )
 
 
 def test_executed_handout_runs_in_the_handout_folder(book, tmp_path):
@@ -75,18 +86,23 @@ The W mass is {{glue:text}}`w_mass:.1f` GeV{more}.
 def glued_book(book):
     (book / "one.md").write_text(CHAPTER.format(title="one") + GLUED.format(more=""))
     (book / "two.md").write_text(
-        CHAPTER.format(title="two") + GLUED.format(more=", {glue:text}`one.md::w_mass:.0f` in one")
+        CHAPTER.format(title="two")
+        + GLUED.format(more=", {glue:text}`one.md::w_mass:.0f` in one")
     )
     return book
 
 
-def test_executed_handout_pastes_glued_numbers_from_its_own_and_other_chapters(glued_book, tmp_path):
+def test_executed_handout_pastes_glued_numbers_from_its_own_and_other_chapters(
+    glued_book, tmp_path
+):
     out = handout.write_handout(tmp_path / "handout", glued_book, executed=True)
     text = "\n".join(markdown_cells(nbformat.read(out / "two.ipynb", as_version=4)))
     assert "The W mass is 80.4 GeV, 80 in one." in text
 
 
-def test_clean_handout_names_each_glued_number_and_says_where_it_comes_from(glued_book, tmp_path):
+def test_clean_handout_names_each_glued_number_and_says_where_it_comes_from(
+    glued_book, tmp_path
+):
     out = handout.write_handout(tmp_path / "handout", glued_book)
     text = "\n".join(markdown_cells(nbformat.read(out / "two.ipynb", as_version=4)))
     assert "The W mass is `w_mass` GeV, `w_mass` in one." in text
@@ -94,8 +110,13 @@ def test_clean_handout_names_each_glued_number_and_says_where_it_comes_from(glue
 
 
 def test_a_number_no_chapter_recorded_is_a_clear_error(glued_book, tmp_path):
-    (glued_book / "two.md").write_text(CHAPTER.format(title="two") + "Mass {glue:text}`one.md::z_mass:.1f`.\n")
-    with pytest.raises(handout.HandoutError, match="two pastes 'z_mass' from one, which did not record it"):
+    (glued_book / "two.md").write_text(
+        CHAPTER.format(title="two") + "Mass {glue:text}`one.md::z_mass:.1f`.\n"
+    )
+    with pytest.raises(
+        handout.HandoutError,
+        match="two pastes 'z_mass' from one, which did not record it",
+    ):
         handout.write_handout(tmp_path / "handout", glued_book, executed=True)
     assert not (tmp_path / "handout").exists()
 
@@ -122,7 +143,9 @@ def test_refuses_to_replace_a_folder_it_did_not_make(book, tmp_path):
     assert (tmp_path / "mine" / "thesis.tex").read_text() == "precious"
 
 
-EXERCISES = HEADER + """
+EXERCISES = (
+    HEADER
+    + """
 (tasks)=
 # Tasks
 
@@ -172,6 +195,7 @@ and then its title.
 after = "not a solution"
 ```
 """
+)
 
 
 def markdown_cells(notebook) -> list[str]:
@@ -183,32 +207,57 @@ def test_exercises_become_headings_and_solutions_closed_details(tmp_path):
     notebook = handout.clean_notebook(tmp_path / "tasks.md")
     first, second = markdown_cells(notebook)
     assert first.lstrip().startswith("# Tasks"), first
-    assert "Start with Exercise 1 (Find the mass), then read [one](one.ipynb) and the tasks." in first
+    assert (
+        "Start with Exercise 1 (Find the mass), then read [one](one.ipynb) and the tasks."
+        in first
+    )
     assert "### Exercise 1: Find the mass\n" in first
     assert "<details>\n<summary><b>Hint</b>" in first and "Use `np.histogram`." in first
-    solution = first[first.index("Solution to exercise 1") - len("<details>\n<summary><b>"):]
-    assert solution.startswith("<details>\n<summary><b>Solution to exercise 1</b> (Find the mass)")
-    assert "```python\nnp.histogram(mass)\n```" in solution and solution.rstrip().endswith("</details>")
+    solution = first[
+        first.index("Solution to exercise 1") - len("<details>\n<summary><b>") :
+    ]
+    assert solution.startswith(
+        "<details>\n<summary><b>Solution to exercise 1</b> (Find the mass)"
+    )
+    assert (
+        "```python\nnp.histogram(mass)\n```" in solution
+        and solution.rstrip().endswith("</details>")
+    )
     assert "### Exercise 2\n" in first and "Plot it." in first
     assert first.rstrip().endswith("First the figure:\n\n</details>")
     assert "<summary><b>Solution to exercise 2</b>, continued" in second
     assert second.count("</details>") == 1 and "and then its title." in second
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
-    assert [cell.metadata.get("jupyter", {}).get("source_hidden", False) for cell in code] == [True, False]
+    assert [
+        cell.metadata.get("jupyter", {}).get("source_hidden", False) for cell in code
+    ] == [True, False]
     for text in markdown_cells(notebook):
-        assert not handout.DIRECTIVE.search(text) and "{ref}" not in text and "{doc}" not in text
+        assert (
+            not handout.DIRECTIVE.search(text)
+            and "{ref}" not in text
+            and "{doc}" not in text
+        )
         assert "(tasks)=" not in text
 
 
 def test_a_solution_to_an_unknown_exercise_is_a_clear_error(tmp_path):
-    (tmp_path / "bad.md").write_text(EXERCISES.replace(":::{solution} task-mass", ":::{solution} task-masss"))
-    with pytest.raises(handout.HandoutError, match="'task-masss', but no exercise in its chapter has that :label:"):
+    (tmp_path / "bad.md").write_text(
+        EXERCISES.replace(":::{solution} task-mass", ":::{solution} task-masss")
+    )
+    with pytest.raises(
+        handout.HandoutError,
+        match="'task-masss', but no exercise in its chapter has that :label:",
+    ):
         handout.clean_notebook(tmp_path / "bad.md")
 
 
 def test_an_unknown_directive_is_a_clear_error(tmp_path):
-    (tmp_path / "bad.md").write_text(EXERCISES.replace("{admonition} Hint", "{figure} mass.png"))
-    with pytest.raises(handout.HandoutError, match=r"\{figure\} has no plain-Markdown form"):
+    (tmp_path / "bad.md").write_text(
+        EXERCISES.replace("{admonition} Hint", "{figure} mass.png")
+    )
+    with pytest.raises(
+        handout.HandoutError, match=r"\{figure\} has no plain-Markdown form"
+    ):
         handout.clean_notebook(tmp_path / "bad.md")
 
 
@@ -217,8 +266,16 @@ def test_no_myst_markup_is_left_in_the_book_s_handout(stem):
     source = (handout.BOOK / f"{stem}.md").read_text()
     notebook = handout.clean_notebook(handout.BOOK / f"{stem}.md")
     text = "\n".join(markdown_cells(notebook))
-    left = [line for line in text.splitlines() if handout.DIRECTIVE.match(line) or handout.TARGET.match(line)]
+    left = [
+        line
+        for line in text.splitlines()
+        if handout.DIRECTIVE.match(line) or handout.TARGET.match(line)
+    ]
     left += handout.ROLE.findall(text) + handout.GLUE.findall(text)
-    assert not left, f"{stem}: MyST markup that JupyterLab would show as raw text: {left}"
+    assert not left, (
+        f"{stem}: MyST markup that JupyterLab would show as raw text: {left}"
+    )
     assert text.count("### Exercise ") == source.count("{exercise}")
-    assert text.count("<b>Solution to exercise") >= source.count("{solution}") + source.count("{solution-start}")
+    assert text.count("<b>Solution to exercise") >= source.count(
+        "{solution}"
+    ) + source.count("{solution-start}")

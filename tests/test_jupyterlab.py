@@ -44,13 +44,19 @@ def wait_until_up(url: str, server: subprocess.Popen) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            pytest.fail(f"`make lab` exited with {server.returncode}; its log: {LOG}", pytrace=False)
+            pytest.fail(
+                f"`make lab` exited with {server.returncode}; its log: {LOG}",
+                pytrace=False,
+            )
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return
         except OSError:
             time.sleep(0.5)
-    pytest.fail(f"JupyterLab did not answer at {url} within {START_TIMEOUT_S} s; its log: {LOG}", pytrace=False)
+    pytest.fail(
+        f"JupyterLab did not answer at {url} within {START_TIMEOUT_S} s; its log: {LOG}",
+        pytrace=False,
+    )
 
 
 def wait_for_connected_kernel(base: str, token: str) -> None:
@@ -58,12 +64,19 @@ def wait_for_connected_kernel(base: str, token: str) -> None:
     before then is dropped by JupyterLab."""
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
-        with urllib.request.urlopen(f"{base}/api/kernels?token={token}", timeout=5) as answer:
+        with urllib.request.urlopen(
+            f"{base}/api/kernels?token={token}", timeout=5
+        ) as answer:
             kernels = json.load(answer)
-        if any(k["execution_state"] == "idle" and k["connections"] > 0 for k in kernels):
+        if any(
+            k["execution_state"] == "idle" and k["connections"] > 0 for k in kernels
+        ):
             return
         time.sleep(0.5)
-    pytest.fail(f"no kernel was ready and connected after {START_TIMEOUT_S} s: {kernels}; log: {LOG}", pytrace=False)
+    pytest.fail(
+        f"no kernel was ready and connected after {START_TIMEOUT_S} s: {kernels}; log: {LOG}",
+        pytrace=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -76,22 +89,32 @@ def lab(tmp_path_factory):
         # the checkpoints JupyterLab keeps of opened files go to scratch, not into the book folder
         f"--FileCheckpoints.checkpoint_dir={scratch / 'checkpoints'}"
     )
-    if os.geteuid() == 0:  # JupyterLab refuses to run as root (as in some containers) unless told to
+    if (
+        os.geteuid() == 0
+    ):  # JupyterLab refuses to run as root (as in some containers) unless told to
         arguments += " --allow-root"
     # workspaces (layouts JupyterLab saves) go to a temporary folder, not the user's ~/.jupyter
-    environment = os.environ | {"JUPYTERLAB_WORKSPACES_DIR": str(scratch / "workspaces")}
+    environment = os.environ | {
+        "JUPYTERLAB_WORKSPACES_DIR": str(scratch / "workspaces")
+    }
     LOG.parent.mkdir(parents=True, exist_ok=True)
     with LOG.open("w") as log:
         server = subprocess.Popen(
             ["make", "--no-print-directory", "lab", f"LAB_ARGS={arguments}"],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=environment, start_new_session=True,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=environment,
+            start_new_session=True,
         )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(f"{base}/api/status?token={token}", server)
         yield base, token
     finally:
-        os.killpg(server.pid, signal.SIGTERM)  # make and JupyterLab, which shuts its kernels down
+        os.killpg(
+            server.pid, signal.SIGTERM
+        )  # make and JupyterLab, which shuts its kernels down
         try:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -101,8 +124,12 @@ def lab(tmp_path_factory):
 
 def open_chapter(page, base: str, token: str, stem: str):
     """Double-click the chapter's .md file in JupyterLab's file browser; its notebook panel."""
-    page.goto(f"{base}/lab?token={token}", wait_until="domcontentloaded", timeout=60_000)
-    page.locator(f'.jp-DirListing-item[title^="Name: {stem}.md"]').dblclick(timeout=60_000)
+    page.goto(
+        f"{base}/lab?token={token}", wait_until="domcontentloaded", timeout=60_000
+    )
+    page.locator(f'.jp-DirListing-item[title^="Name: {stem}.md"]').dblclick(
+        timeout=60_000
+    )
     notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
     try:
         notebook.locator(".jp-Cell").first.wait_for(timeout=30_000)
@@ -136,14 +163,22 @@ def test_a_student_opens_the_intro_as_a_notebook_and_runs_it(lab, browser):
         )
         text = "\n".join(notebook.locator(".jp-OutputArea-output").all_inner_texts())
     finally:
-        page.screenshot(path=SCREENSHOT)  # what the student saw, for a person to look at
+        page.screenshot(
+            path=SCREENSHOT
+        )  # what the student saw, for a person to look at
         context.close()
-    assert "torch" in text and "fastjet" in text, f"the setup check in {first}.md printed:\n{text}"
+    assert "torch" in text and "fastjet" in text, (
+        f"the setup check in {first}.md printed:\n{text}"
+    )
 
 
 def test_exercises_show_as_exercises_in_jupyterlab(lab, browser):
     base, token = lab
-    stem = next(stem for stem in toc_chapters() if "{exercise}" in (BOOK / f"{stem}.md").read_text())
+    stem = next(
+        stem
+        for stem in toc_chapters()
+        if "{exercise}" in (BOOK / f"{stem}.md").read_text()
+    )
     cells = jupytext.read(BOOK / f"{stem}.md").cells
     index = next(k for k, cell in enumerate(cells) if "{exercise}" in cell.source)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -163,5 +198,11 @@ def test_exercises_show_as_exercises_in_jupyterlab(lab, browser):
         shown = cell.inner_text()
     finally:
         context.close()
-    raw = [marker for marker in ("{exercise}", "{solution}", "{admonition}", "{doc}", ":label:") if marker in shown]
-    assert not raw, f"{stem}.md in JupyterLab shows MyST source {raw} instead of rendering it:\n{shown}"
+    raw = [
+        marker
+        for marker in ("{exercise}", "{solution}", "{admonition}", "{doc}", ":label:")
+        if marker in shown
+    ]
+    assert not raw, (
+        f"{stem}.md in JupyterLab shows MyST source {raw} instead of rendering it:\n{shown}"
+    )

@@ -11,7 +11,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from book_cells import chapter_namespace  # noqa: E402
-from particle_models import PARTICLE_CHAPTER  # noqa: E402
+from particle_models import CHAPTER as PARTICLE_CHAPTER  # noqa: E402
 
 NAMES = (
     "input_statistics",
@@ -26,6 +26,8 @@ NAMES = (
     "train",
     "FeatureMLP",
     "MLP_RECIPE",
+    "standardized",
+    "jet_pt_and_mass",
 )
 
 

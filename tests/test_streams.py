@@ -52,7 +52,9 @@ def test_each_stream_keeps_one_box_in_the_place_of_its_first_piece():
 
 
 def test_a_stream_that_ends_blank_leaves_no_box():
-    area = cell(output_box("\rwork 1/2", "stderr"), output_box("\r        \r", "stderr"))
+    area = cell(
+        output_box("\rwork 1/2", "stderr"), output_box("\r        \r", "stderr")
+    )
     merge_streams(area)
     assert area.children == []
 

@@ -37,9 +37,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import conftest
 import pytest
 
+import conftest
 from jetimages.handout import toc_chapters
 
 pytestmark = pytest.mark.browser
@@ -94,8 +94,13 @@ def chapters() -> list[str]:
 def build_problems(log: str, most: int = 40) -> str:
     """The warning and error lines of a build log (without colour codes), or its end if it has none."""
     lines = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in log.splitlines()]
-    problems = [line for line in lines if re.search(r"WARNING|ERROR|\w+Error\b|\w+Exception\b", line)
-                and "IPKernelApp" not in line and not line.lstrip().startswith(("raise ", "File "))]
+    problems = [
+        line
+        for line in lines
+        if re.search(r"WARNING|ERROR|\w+Error\b|\w+Exception\b", line)
+        and "IPKernelApp" not in line
+        and not line.lstrip().startswith(("raise ", "File "))
+    ]
     return "\n".join((problems or lines)[-most:])
 
 
@@ -103,13 +108,23 @@ def build_problems(log: str, most: int = 40) -> str:
 def website() -> Path:
     """The built HTML folder, brought up to date (incrementally) with the build command of `make book`."""
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    command = [str(jupyter_book if jupyter_book.exists() else "jupyter-book"), "build", str(BOOK), "-n", "-W", "--keep-going"]
+    command = [
+        str(jupyter_book if jupyter_book.exists() else "jupyter-book"),
+        "build",
+        str(BOOK),
+        "-n",
+        "-W",
+        "--keep-going",
+    ]
     BUILD_LOG.parent.mkdir(parents=True, exist_ok=True)
     with BUILD_LOG.open("w") as log:
         result = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
     if result.returncode != 0:
-        pytest.fail(f"the book does not build ({' '.join(command)} exited {result.returncode}); "
-                    f"the full log is {BUILD_LOG}, its problems:\n{build_problems(BUILD_LOG.read_text())}", pytrace=False)
+        pytest.fail(
+            f"the book does not build ({' '.join(command)} exited {result.returncode}); "
+            f"the full log is {BUILD_LOG}, its problems:\n{build_problems(BUILD_LOG.read_text())}",
+            pytrace=False,
+        )
     missing = [stem for stem in chapters() if not (HTML / f"{stem}.html").is_file()]
     assert not missing, f"the build made no page for {missing}; see {BUILD_LOG}"
     return HTML
@@ -138,7 +153,9 @@ class PageParser(HTMLParser):
             elif name in self.LINK_ATTRIBUTES:
                 self.links.append(value)
             elif name == "srcset":
-                self.links.extend(part.split()[0] for part in value.split(",") if part.strip())
+                self.links.extend(
+                    part.split()[0] for part in value.split(",") if part.strip()
+                )
 
 
 def parse(path: Path) -> PageParser:
@@ -149,7 +166,11 @@ def parse(path: Path) -> PageParser:
 
 def broken_links(html: Path) -> list[str]:
     # _static/ holds the theme's Jinja templates, which are not pages
-    pages = {path: parse(path) for path in sorted(html.rglob("*.html")) if "_static" not in path.relative_to(html).parts}
+    pages = {
+        path: parse(path)
+        for path in sorted(html.rglob("*.html"))
+        if "_static" not in path.relative_to(html).parts
+    }
     broken = []
     for page, parsed in pages.items():
         for link in parsed.links:
@@ -169,7 +190,9 @@ def broken_links(html: Path) -> list[str]:
             if fragment and target.suffix == ".html":
                 ids = pages[target].ids if target in pages else parse(target).ids
                 if fragment not in ids:
-                    broken.append(f"{page.relative_to(html)}: {link} (no element with id {fragment!r})")
+                    broken.append(
+                        f"{page.relative_to(html)}: {link} (no element with id {fragment!r})"
+                    )
     return broken
 
 
@@ -195,7 +218,9 @@ class QuietHandler(SimpleHTTPRequestHandler):
 @pytest.fixture(scope="session")
 def server(website):
     """The built website on http://127.0.0.1 at an ephemeral port, served from a thread."""
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(website)))
+    httpd = ThreadingHTTPServer(
+        ("127.0.0.1", 0), partial(QuietHandler, directory=str(website))
+    )
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
@@ -207,7 +232,9 @@ def mathjax_folder() -> Path:
     try:
         import mathjax  # the django-static-mathjax package: MathJax 3.2.2, as published on npm
     except ImportError:
-        pytest.fail("the package django-static-mathjax (a local copy of MathJax 3) is missing; `pip install -r requirements.txt`")
+        pytest.fail(
+            "the package django-static-mathjax (a local copy of MathJax 3) is missing; `pip install -r requirements.txt`"
+        )
     folder = Path(mathjax.__file__).parent / "static" / "mathjax"
     assert (folder / "es5" / "tex-mml-chtml.js").is_file(), f"no MathJax 3 in {folder}"
     return folder
@@ -303,15 +330,35 @@ def visit(browser, server, request):
     def open_page(stem: str) -> Visit:
         if stem in seen:
             return seen[stem]
-        record = Visit(stem=stem, url=f"{server}/{stem}.html", screenshot=SCREENSHOTS / f"{stem}.png")
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+        record = Visit(
+            stem=stem,
+            url=f"{server}/{stem}.html",
+            screenshot=SCREENSHOTS / f"{stem}.png",
+        )
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, service_workers="block"
+        )
         page = context.new_page()
         context.route("**/*", partial(route, record))
         page.on("pageerror", lambda error: record.page_errors.append(str(error)))
-        page.on("requestfailed", lambda request: record.failed_requests.append(
-            f"{request.url} ({request.failure})") if request.url.startswith(server) else None)
-        page.on("response", lambda response: record.failed_requests.append(
-            f"{response.url} (HTTP {response.status})") if response.url.startswith(server) and response.status >= 400 else None)
+        page.on(
+            "requestfailed",
+            lambda request: (
+                record.failed_requests.append(f"{request.url} ({request.failure})")
+                if request.url.startswith(server)
+                else None
+            ),
+        )
+        page.on(
+            "response",
+            lambda response: (
+                record.failed_requests.append(
+                    f"{response.url} (HTTP {response.status})"
+                )
+                if response.url.startswith(server) and response.status >= 400
+                else None
+            ),
+        )
         try:
             page.goto(record.url, wait_until="networkidle", timeout=60_000)
             seen_on_page = page.evaluate(PAGE_SCRIPT)
@@ -330,7 +377,9 @@ def visit(browser, server, request):
         seen[stem] = record
         return record
 
-    request.config.pluginmanager.register(ScreenshotSummary(seen), "website-screenshots")
+    request.config.pluginmanager.register(
+        ScreenshotSummary(seen), "website-screenshots"
+    )
     return open_page
 
 
@@ -343,7 +392,9 @@ class ScreenshotSummary:
     def pytest_terminal_summary(self, terminalreporter):
         if self.seen:
             terminalreporter.write_sep("-", "website screenshots")
-            terminalreporter.write_line(f"{len(self.seen)} full-page screenshots, for a person to look at, in {SCREENSHOTS}/")
+            terminalreporter.write_line(
+                f"{len(self.seen)} full-page screenshots, for a person to look at, in {SCREENSHOTS}/"
+            )
 
 
 CHAPTERS = chapters()
@@ -352,7 +403,9 @@ CHAPTERS = chapters()
 def expected_figures(stem: str) -> int:
     """How many images the executed notebook's outputs hold that the page should show."""
     notebook = EXECUTED / f"{stem}.ipynb"
-    assert notebook.is_file(), f"no executed notebook {notebook}: the build did not execute {stem}"
+    assert notebook.is_file(), (
+        f"no executed notebook {notebook}: the build did not execute {stem}"
+    )
     cells = json.loads(notebook.read_text())["cells"]
     count = 0
     for cell in cells:
@@ -371,10 +424,19 @@ def expected_figures(stem: str) -> int:
 @pytest.mark.parametrize("stem", CHAPTERS)
 def test_page_has_no_errors(visit, stem):
     seen = visit(stem)
-    problems = [f"JavaScript error: {e}" for e in seen.page_errors if e not in KNOWN_TOOLCHAIN_ERRORS]
+    problems = [
+        f"JavaScript error: {e}"
+        for e in seen.page_errors
+        if e not in KNOWN_TOOLCHAIN_ERRORS
+    ]
     problems += [f"failed request: {r}" for r in seen.failed_requests]
-    problems += [f"request to another host (blocked; the site must work offline): {r}" for r in seen.blocked_requests]
-    assert not problems, f"{seen.url} (screenshot {seen.screenshot}):\n" + "\n".join(problems)
+    problems += [
+        f"request to another host (blocked; the site must work offline): {r}"
+        for r in seen.blocked_requests
+    ]
+    assert not problems, f"{seen.url} (screenshot {seen.screenshot}):\n" + "\n".join(
+        problems
+    )
 
 
 @pytest.mark.parametrize("stem", CHAPTERS)
@@ -385,9 +447,13 @@ def test_images_load_and_have_alt_text(visit, stem):
     no_alt = [
         img["src"]
         for img in seen.images
-        if not (img["alt"] or "").strip() or img["alt"] == img["src"] or img["alt"].endswith(Path(img["src"]).name)
+        if not (img["alt"] or "").strip()
+        or img["alt"] == img["src"]
+        or img["alt"].endswith(Path(img["src"]).name)
     ]
-    assert not no_alt, f"{seen.url}: images without alt text (or with their file name as alt text): {no_alt}; {ALT_TEXT_HOWTO}"
+    assert not no_alt, (
+        f"{seen.url}: images without alt text (or with their file name as alt text): {no_alt}; {ALT_TEXT_HOWTO}"
+    )
 
 
 @pytest.mark.parametrize("stem", CHAPTERS)
@@ -422,12 +488,20 @@ def stream_problems(cell: dict) -> list[str]:
     for stream in ("stdout", "stderr"):
         boxes = cell[stream]
         if len(boxes) > 1:
-            problems.append(f"{len(boxes)} {stream} boxes, not one: {[box[:60] for box in boxes]}")
+            problems.append(
+                f"{len(boxes)} {stream} boxes, not one: {[box[:60] for box in boxes]}"
+            )
         for box in boxes:
-            bars = [(m["name"], m["total"]) for line in box.splitlines() if (m := PROGRESS_BAR.match(line))]
+            bars = [
+                (m["name"], m["total"])
+                for line in box.splitlines()
+                if (m := PROGRESS_BAR.match(line))
+            ]
             problems += [
                 f"the progress bar {name!r} of {total} shows {bars.count((name, total))} states, not "
-                f"its final one only" for name, total in sorted(set(bars)) if bars.count((name, total)) > 1
+                f"its final one only"
+                for name, total in sorted(set(bars))
+                if bars.count((name, total)) > 1
             ]
     return problems
 
@@ -435,8 +509,11 @@ def stream_problems(cell: dict) -> list[str]:
 @pytest.mark.parametrize("stem", CHAPTERS)
 def test_printed_output_is_one_box_per_stream_with_final_progress_bars(visit, stem):
     seen = visit(stem)
-    problems = [f"output {number}: {problem}" for number, cell in enumerate(seen.outputs, 1)
-                for problem in stream_problems(cell)]
+    problems = [
+        f"output {number}: {problem}"
+        for number, cell in enumerate(seen.outputs, 1)
+        for problem in stream_problems(cell)
+    ]
     assert not problems, (
         f"{seen.url} (screenshot {seen.screenshot}); the book's Sphinx extension jetimages.streams "
         "should merge a cell's printed output (is it in _config.yml, with nb_merge_streams off?):\n"
@@ -447,7 +524,12 @@ def test_printed_output_is_one_box_per_stream_with_final_progress_bars(visit, st
 @pytest.mark.parametrize("stem", CHAPTERS)
 def test_no_library_banner_in_outputs(visit, stem):
     seen = visit(stem)
-    printed = "\n".join(box for cell in seen.outputs for stream in ("stdout", "stderr") for box in cell[stream])
+    printed = "\n".join(
+        box
+        for cell in seen.outputs
+        for stream in ("stdout", "stderr")
+        for box in cell[stream]
+    )
     shown = [library for library, signature in BANNERS.items() if signature in printed]
     assert not shown, (
         f"{seen.url} shows the start-up banner of {shown}; silence it in the chapter (FastJet: "
@@ -461,15 +543,23 @@ def test_math_is_typeset(visit, stem):
     seen = visit(stem)
     if seen.math_elements == 0:
         return  # no math on this page
-    assert seen.mathjax_loaded, f"{seen.url} has {seen.math_elements} math elements but MathJax did not load"
-    assert not seen.math_untypeset, f"{seen.url}: math left as TeX source: {seen.math_untypeset}"
-    assert not seen.math_errors, f"{seen.url}: MathJax could not typeset: {seen.math_errors}"
+    assert seen.mathjax_loaded, (
+        f"{seen.url} has {seen.math_elements} math elements but MathJax did not load"
+    )
+    assert not seen.math_untypeset, (
+        f"{seen.url}: math left as TeX source: {seen.math_untypeset}"
+    )
+    assert not seen.math_errors, (
+        f"{seen.url}: MathJax could not typeset: {seen.math_errors}"
+    )
 
 
 @pytest.mark.parametrize("stem", CHAPTERS)
 def test_page_has_a_download_button(visit, server, stem):
     seen = visit(stem)
-    assert seen.download_button.get("button"), f"{seen.url} has no download button (html.use_download_button in _config.yml)"
+    assert seen.download_button.get("button"), (
+        f"{seen.url} has no download button (html.use_download_button in _config.yml)"
+    )
     source = seen.download_button.get("source")
     assert source, f"{seen.url}: the download menu offers no source file"
     text = (HTML / unquote(urlsplit(source).path)).read_text()
@@ -482,7 +572,14 @@ def test_front_page_leads_to_the_first_chapter(browser, server):
     context = browser.new_context()
     try:
         page = context.new_page()
-        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(server) else route.abort())
+        context.route(
+            "**/*",
+            lambda route: (
+                route.continue_()
+                if route.request.url.startswith(server)
+                else route.abort()
+            ),
+        )
         page.goto(server + "/", wait_until="load", timeout=60_000)
         page.wait_for_url(f"**/{CHAPTERS[0]}.html", timeout=10_000)
     finally:

@@ -3,7 +3,12 @@
 import numpy as np
 import pytest
 
-from jetimages.constituents import PARTICLE_FEATURES, PARTICLE_TYPES, particle_table, particle_type_codes
+from jetimages.constituents import (
+    PARTICLE_FEATURES,
+    PARTICLE_TYPES,
+    particle_table,
+    particle_type_codes,
+)
 from jetimages.images import PIXEL_EDGES, jet_image
 from jetimages.tests.test_images import massless
 
@@ -12,7 +17,12 @@ def test_type_codes_follow_the_pdg_id_and_charge():
     pdg = np.array([22, 11, -11, 13, 211, -321, 2212, 130, 2112])
     charge = np.array([0, -1, 1, -1, 1, -1, 1, 0, 0])
     names = [PARTICLE_TYPES[code] for code in particle_type_codes(pdg, charge)]
-    assert names == ["photon", "electron", "electron", "muon"] + ["charged hadron"] * 3 + ["neutral hadron"] * 2
+    assert (
+        names
+        == ["photon", "electron", "electron", "muon"]
+        + ["charged hadron"] * 3
+        + ["neutral hadron"] * 2
+    )
 
 
 def test_table_is_sorted_by_pt_padded_and_truncated():
@@ -33,9 +43,15 @@ def test_table_is_sorted_by_pt_padded_and_truncated():
 def test_particles_pixelized_give_back_the_image():
     rng = np.random.default_rng(3)
     n = 40
-    jet = massless(rng.exponential(20.0, n), rng.normal(0.0, 0.2, n), rng.normal(1.0, 0.2, n))
+    jet = massless(
+        rng.exponential(20.0, n), rng.normal(0.0, 0.2, n), rng.normal(1.0, 0.2, n)
+    )
     table = particle_table(jet, np.zeros(n), np.full(n, 22), max_particles=n)
-    share, x, y = (table[:, PARTICLE_FEATURES.index(name)] for name in ("pt_share", "x", "y"))
-    image, _, _ = np.histogram2d(y, x, bins=(PIXEL_EDGES, PIXEL_EDGES), weights=100.0 * share)
+    share, x, y = (
+        table[:, PARTICLE_FEATURES.index(name)] for name in ("pt_share", "x", "y")
+    )
+    image, _, _ = np.histogram2d(
+        y, x, bins=(PIXEL_EDGES, PIXEL_EDGES), weights=100.0 * share
+    )
     np.testing.assert_allclose(image, jet_image(jet), atol=1e-3)
     assert share.sum() == pytest.approx(1.0, rel=1e-5)

@@ -13,21 +13,49 @@ from jetimages.generate import generate
 def test_a_local_cluster_writes_the_bytes_of_a_single_process(tmp_path):
     for folder in ("alone", "dask"):
         (tmp_path / folder).mkdir()
-    alone = generate(tmp_path / "alone" / "jet-images.h5", jets_per_class=8, seed=11, workers=1)
+    alone = generate(
+        tmp_path / "alone" / "jet-images.h5", jets_per_class=8, seed=11, workers=1
+    )
     # two worker processes of one thread each; the five blocks come back in whatever order they finish
-    spread = generate(tmp_path / "dask" / "jet-images.h5", jets_per_class=8, seed=11, workers=2, dask="local")
+    spread = generate(
+        tmp_path / "dask" / "jet-images.h5",
+        jets_per_class=8,
+        seed=11,
+        workers=2,
+        dask="local",
+    )
     assert filecmp.cmp(alone, spread, shallow=False)
-    assert filecmp.cmp(dataset.constituents_path(alone), dataset.constituents_path(spread), shallow=False)
+    assert filecmp.cmp(
+        dataset.constituents_path(alone),
+        dataset.constituents_path(spread),
+        shallow=False,
+    )
 
 
 def test_a_worker_with_other_versions_is_refused():
     versions = {**dataset.software_versions(), "version_numpy": "1.0"}
-    with pytest.raises(cluster.ClusterError, match=r"would not make the same bytes: numpy: 1.0 in the submitting process"):
+    with pytest.raises(
+        cluster.ClusterError,
+        match=r"would not make the same bytes: numpy: 1.0 in the submitting process",
+    ):
         cluster._checked_call(None, print, versions)
 
 
 def test_an_address_that_is_no_scheduler_gives_one_line(tmp_path, capsys):
-    code = main(["generate", "--jets-per-class", "8", "--out", str(tmp_path / "x.h5"), "--dask", "nowhere://x"])
+    code = main(
+        [
+            "generate",
+            "--jets-per-class",
+            "8",
+            "--out",
+            str(tmp_path / "x.h5"),
+            "--dask",
+            "nowhere://x",
+        ]
+    )
     error = capsys.readouterr().err
     assert code == 2
-    assert error.startswith("error: --dask: no Dask scheduler answers at 'nowhere://x'") and error.count("\n") == 1
+    assert (
+        error.startswith("error: --dask: no Dask scheduler answers at 'nowhere://x'")
+        and error.count("\n") == 1
+    )

@@ -12,8 +12,13 @@ from jetimages.generate import generate, merge, shard_tasks
 def small_arrays(n=10, seed=0):
     """Random arrays of every name and per-jet shape that a dataset holds."""
     rng = np.random.default_rng(seed)
-    arrays = {name: rng.random((n, *spec.shape)) * 100 for name, spec in dataset.ARRAYS.items()}
-    arrays.update(labels=np.arange(n) % 5, block=np.zeros(n, dtype=int), row_in_block=np.arange(n))
+    arrays = {
+        name: rng.random((n, *spec.shape)) * 100
+        for name, spec in dataset.ARRAYS.items()
+    }
+    arrays.update(
+        labels=np.arange(n) % 5, block=np.zeros(n, dtype=int), row_in_block=np.arange(n)
+    )
     return arrays
 
 
@@ -30,7 +35,9 @@ def test_round_trip_gives_every_array_and_name(written):
     path, arrays = written
     jets = dataset.load_dataset(path, constituents=True)
     assert jets.images.dtype == np.float32 and jets.images.shape == (10, 20, 20)
-    np.testing.assert_allclose(jets.images, arrays["images"], rtol=2**-12)  # 12 mantissa bits
+    np.testing.assert_allclose(
+        jets.images, arrays["images"], rtol=2**-12
+    )  # 12 mantissa bits
     for name in ("channels", "features", "jet_pt", "jet_mass", "jet_eta", "particles"):
         np.testing.assert_allclose(getattr(jets, name), arrays[name], rtol=2**-12)
     np.testing.assert_array_equal(jets.labels, arrays["labels"])
@@ -44,7 +51,10 @@ def test_round_trip_gives_every_array_and_name(written):
 def test_constituents_live_in_their_own_file_and_load_only_when_asked(written):
     path, _ = written
     assert dataset.constituents_path(path).name == "jet-constituents.h5"
-    assert dataset.constituents_path(path.with_name("mine.h5")).name == "mine-constituents.h5"
+    assert (
+        dataset.constituents_path(path.with_name("mine.h5")).name
+        == "mine-constituents.h5"
+    )
     with h5py.File(path) as file:
         assert "particles" not in file and "images" in file
         assert file["jet_pt"].attrs["units"] == "GeV"
@@ -54,19 +64,31 @@ def test_constituents_live_in_their_own_file_and_load_only_when_asked(written):
 
 
 def test_rounding_keeps_the_stated_mantissa_bits():
-    values = np.array([1.0, 1.0 + 2**-13, 1.0 + 3 * 2**-13, -3.14159265, 0.0, 123.456], dtype=np.float32)
+    values = np.array(
+        [1.0, 1.0 + 2**-13, 1.0 + 3 * 2**-13, -3.14159265, 0.0, 123.456],
+        dtype=np.float32,
+    )
     rounded = dataset.round_mantissa(values, 12)
     assert rounded[0] == 1.0 and rounded[4] == 0.0
-    assert rounded[1] == 1.0 + 2**-12 and rounded[2] == 1.0 + 2**-11  # ties and above round up
+    assert (
+        rounded[1] == 1.0 + 2**-12 and rounded[2] == 1.0 + 2**-11
+    )  # ties and above round up
     np.testing.assert_allclose(rounded, values, rtol=2**-13)
-    assert np.all(dataset.round_mantissa(rounded, 12) == rounded)  # rounding twice changes nothing
+    assert np.all(
+        dataset.round_mantissa(rounded, 12) == rounded
+    )  # rounding twice changes nothing
 
 
 def test_constituents_of_another_dataset_are_refused(written, tmp_path):
     path, arrays = written
     other = tmp_path / "other.h5"
     shuffled = {name: array[::-1] for name, array in arrays.items()}
-    dataset.write_dataset(other, shuffled, dataset.file_attributes(seed=1, jets_per_class=2), tmp_path / "o-c.h5")
+    dataset.write_dataset(
+        other,
+        shuffled,
+        dataset.file_attributes(seed=1, jets_per_class=2),
+        tmp_path / "o-c.h5",
+    )
     with pytest.raises(ValueError, match="does not hold the same jets"):
         dataset.load_dataset(path, constituents=tmp_path / "o-c.h5")
 
@@ -77,7 +99,10 @@ def test_a_file_of_the_old_schema_says_how_to_regenerate(tmp_path):
         file["images"] = np.zeros((3, 20, 20), dtype=np.float16)
         file.attrs["label_order"] = list(physics.LABELS)
         file.attrs["schema_version"] = 1
-    with pytest.raises(ValueError, match="schema version 1.*reads version 2.*python -m jetimages generate"):
+    with pytest.raises(
+        ValueError,
+        match="schema version 1.*reads version 2.*python -m jetimages generate",
+    ):
         dataset.load_dataset(path)
 
 
@@ -117,7 +142,9 @@ def test_images_of_the_wrong_shape_are_refused(tmp_path):
             file[name] = array
         file.attrs["label_order"] = list(physics.LABELS)
         file.attrs["schema_version"] = dataset.SCHEMA_VERSION
-    with pytest.raises(ValueError, match=r"'images' has shape \(10, 16, 16\), expected \(10, 20, 20\)"):
+    with pytest.raises(
+        ValueError, match=r"'images' has shape \(10, 16, 16\), expected \(10, 20, 20\)"
+    ):
         dataset.load_dataset(path)
 
 
@@ -129,12 +156,18 @@ def test_failed_write_keeps_the_old_file(written, monkeypatch):
     del broken["particles"]  # the second file fails after the first is written
     with pytest.raises(KeyError):
         dataset.write_dataset(
-            path, broken, dataset.file_attributes(seed=1, jets_per_class=2), dataset.constituents_path(path)
+            path,
+            broken,
+            dataset.file_attributes(seed=1, jets_per_class=2),
+            dataset.constituents_path(path),
         )
     assert path.read_bytes() == before
     assert dataset.constituents_path(path).read_bytes() == others_before
     # no temporary file left behind
-    assert sorted(p.name for p in path.parent.iterdir()) == ["jet-constituents.h5", "jet-images.h5"]
+    assert sorted(p.name for p in path.parent.iterdir()) == [
+        "jet-constituents.h5",
+        "jet-images.h5",
+    ]
 
 
 def test_writing_into_a_missing_folder_is_refused(tmp_path):
@@ -143,7 +176,9 @@ def test_writing_into_a_missing_folder_is_refused(tmp_path):
 
 
 def test_unknown_jet_class_lists_the_known_ones():
-    with pytest.raises(ValueError, match="unknown jet class 'b': choose one of g, q, t, w, z"):
+    with pytest.raises(
+        ValueError, match="unknown jet class 'b': choose one of g, q, t, w, z"
+    ):
         physics.jet_class("b")
 
 
@@ -154,7 +189,15 @@ def test_zero_jets_is_refused(jets_per_class, tmp_path):
 
 
 def test_command_line_reports_bad_input_in_one_line(tmp_path, capsys):
-    code = main(["generate", "--jets-per-class", "10", "--out", str(tmp_path / "missing" / "x.h5")])
+    code = main(
+        [
+            "generate",
+            "--jets-per-class",
+            "10",
+            "--out",
+            str(tmp_path / "missing" / "x.h5"),
+        ]
+    )
     assert code == 2
     assert "does not exist" in capsys.readouterr().err
 
@@ -170,7 +213,11 @@ def test_shards_split_the_blocks_disjointly_and_completely():
 
 def test_merge_refuses_missing_shards(tmp_path):
     arrays = small_arrays()
-    attrs = {**dataset.file_attributes(seed=1, jets_per_class=2), "shard": 0, "shards": 2}
+    attrs = {
+        **dataset.file_attributes(seed=1, jets_per_class=2),
+        "shard": 0,
+        "shards": 2,
+    }
     dataset.write_dataset(tmp_path / "s0.h5", arrays, attrs)
     with pytest.raises(ValueError, match=r"shards \[1\] of 2 are missing"):
         merge([tmp_path / "s0.h5"], tmp_path / "all.h5")

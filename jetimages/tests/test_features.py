@@ -21,7 +21,9 @@ def test_balanced_two_prong_jet():
     features = jet_features([jet])[0]
     assert features[COLUMN["j_multiplicity"]] == 2
     assert features[COLUMN["j_zlogz"]] == pytest.approx(np.log(0.5))
-    assert features[COLUMN["j_mass_mmdt"]] == pytest.approx(mass(jet.sum(axis=0)), rel=1e-5)
+    assert features[COLUMN["j_mass_mmdt"]] == pytest.approx(
+        mass(jet.sum(axis=0)), rel=1e-5
+    )
     assert features[COLUMN["j_c1_b0_mmdt"]] == pytest.approx(0.25, rel=1e-5)
     assert features[COLUMN["j_c1_b1_mmdt"]] == pytest.approx(0.2 / 4, rel=1e-3)
     assert features[COLUMN["j_c1_b2_mmdt"]] == pytest.approx(0.04 / 4, rel=1e-3)
@@ -33,8 +35,12 @@ def test_soft_wide_particle_is_groomed_away():
     core = massless([500.0, 500.0], [0.0, 0.1], [0.0, 0.0])
     soft = massless([20.0], [0.6], [0.3])
     features = jet_features([np.concatenate([core, soft])])[0]
-    assert features[COLUMN["j_multiplicity"]] == 3  # multiplicity counts the ungroomed jet
-    assert features[COLUMN["j_mass_mmdt"]] == pytest.approx(mass(core.sum(axis=0)), rel=1e-5)
+    assert (
+        features[COLUMN["j_multiplicity"]] == 3
+    )  # multiplicity counts the ungroomed jet
+    assert features[COLUMN["j_mass_mmdt"]] == pytest.approx(
+        mass(core.sum(axis=0)), rel=1e-5
+    )
 
 
 def test_three_prong_jet_has_finite_ratios():

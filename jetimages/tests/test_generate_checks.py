@@ -34,7 +34,7 @@ def run(capsys, *args) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize(
-    "args, message",
+    ("args", "message"),
     [
         (["--shards", "0"], "--shards: the number of shards must be between 1 and 5"),
         (["--shards", "6"], "--shards: the number of shards must be between 1 and 5"),

@@ -15,13 +15,18 @@ from jetimages.images import (
 def massless(pt, eta, phi):
     """Four-momenta (px, py, pz, E) of massless particles."""
     pt, eta, phi = map(np.asarray, (pt, eta, phi))
-    return np.stack([pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta), pt * np.cosh(eta)], axis=-1)
+    return np.stack(
+        [pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta), pt * np.cosh(eta)],
+        axis=-1,
+    )
 
 
 def two_prongs(angle):
     """A hard prong and a softer one 0.3 apart, along a line at `angle` in the (phi, eta) plane."""
     offsets = np.array([0.0, 0.3])
-    return massless([300.0, 100.0], 0.5 + offsets * np.sin(angle), 1.0 + offsets * np.cos(angle))
+    return massless(
+        [300.0, 100.0], 0.5 + offsets * np.sin(angle), 1.0 + offsets * np.cos(angle)
+    )
 
 
 def test_pixels_hold_percent_of_jet_pt():
@@ -43,7 +48,9 @@ def test_rotation_puts_the_prongs_on_the_vertical_axis_hard_prong_up(angle):
 
 
 def test_same_jet_at_any_orientation_gives_the_same_image():
-    np.testing.assert_allclose(jet_image(two_prongs(0.2)), jet_image(two_prongs(2.5)), atol=1e-4)
+    np.testing.assert_allclose(
+        jet_image(two_prongs(0.2)), jet_image(two_prongs(2.5)), atol=1e-4
+    )
 
 
 def test_jet_across_phi_boundary_is_not_split():
@@ -53,7 +60,9 @@ def test_jet_across_phi_boundary_is_not_split():
 
 
 def test_channels_count_particles_and_charged_pt_in_the_image_frame():
-    jet = massless([300.0, 100.0, 50.0, 5.0], [0.5, 0.8, 0.5, 3.0], [1.0, 1.0, 1.0, 1.0])
+    jet = massless(
+        [300.0, 100.0, 50.0, 5.0], [0.5, 0.8, 0.5, 3.0], [1.0, 1.0, 1.0, 1.0]
+    )
     charge = np.array([1.0, 0.0, -1.0, 1.0])
     count, charged = jet_channels(jet, charge)
     assert count.sum() == 3  # the fourth particle lies far outside the 0.8 half-width

@@ -90,7 +90,15 @@ def test_killing_the_run_ends_its_workers_silently(tmp_path, signum):
 def test_ctrl_c_with_a_local_dask_cluster_gives_one_line(tmp_path, when):
     """Whether the cluster is still starting (its processes loading Python) or
     simulating."""
-    command = "generate --jets-per-class 500 --workers 1 --dask local".split()
+    command = [
+        "generate",
+        "--jets-per-class",
+        "500",
+        "--workers",
+        "1",
+        "--dask",
+        "local",
+    ]
     run = start("-m", "jetimages", *command, "--out", tmp_path / "jets.h5")
     printed = ""
     if when == "starting":

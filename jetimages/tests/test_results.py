@@ -14,7 +14,9 @@ def scores_of(accuracies: dict) -> pd.DataFrame:
     """A benchmark table: {(seed, model): accuracy}, with a second score."""
     index = pd.MultiIndex.from_tuples(list(accuracies), names=["seed", "model"])
     values = list(accuracies.values())
-    return pd.DataFrame({"accuracy": values, "W vs Z": [v + 0.1 for v in values]}, index)
+    return pd.DataFrame(
+        {"accuracy": values, "W vs Z": [v + 0.1 for v in values]}, index
+    )
 
 
 SCORES = scores_of(
@@ -37,7 +39,9 @@ def test_results_come_back_as_they_were_stored(tmp_path):
 def test_summary_and_gain_are_the_mean_spread_and_per_seed_difference():
     means = results.summary(SCORES)
     assert means.loc["pfn", ("accuracy", "mean")] == pytest.approx(0.765)
-    assert means.loc["pfn", ("accuracy", "sd")] == pytest.approx(np.std([0.75, 0.78], ddof=1))
+    assert means.loc["pfn", ("accuracy", "sd")] == pytest.approx(
+        np.std([0.75, 0.78], ddof=1)
+    )
     assert list(means.index) == ["mlp", "pfn"], "models must keep their stored order"
     difference = results.gain(SCORES, "pfn", "mlp")
     assert difference.to_dict() == pytest.approx({1: 0.05, 2: 0.06})
@@ -93,7 +97,9 @@ def test_the_committed_results_cover_the_same_seeds_and_every_model():
     for stored in (cnn, particles):
         models = stored.index.unique("model")
         assert set(models) == set(stored.attrs["models"])
-        assert len(stored) == len(seeds) * len(models), "a model is missing for some seed"
+        assert len(stored) == len(seeds) * len(models), (
+            "a model is missing for some seed"
+        )
         assert stored.notna().all().all()
 
 

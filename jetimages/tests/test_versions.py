@@ -6,7 +6,10 @@ from jetimages import dataset
 
 
 def test_a_file_made_here_differs_in_nothing():
-    assert dataset.version_differences(dataset.file_attributes(seed=1, jets_per_class=2)) == []
+    assert (
+        dataset.version_differences(dataset.file_attributes(seed=1, jets_per_class=2))
+        == []
+    )
 
 
 def test_each_difference_is_named_with_both_versions():

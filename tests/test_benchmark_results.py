@@ -1,0 +1,80 @@
+"""The stored benchmark results still describe the chapters' models.
+
+The chapters quote margins from benchmarks/results/*.json. Those numbers go stale when a
+chapter's model or recipe changes without the benchmark being run again; these tests catch
+that: the stored recipes must be the chapters' recipes, and every stored model must have the
+number of parameters that the chapter's code gives it today."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from jetimages.results import load_results
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from book_cells import BOOK, chapter_namespace  # noqa: E402
+
+RERUN = "rerun `python benchmarks/{name}.py` and commit benchmarks/results/{name}.json"
+
+
+@pytest.fixture(scope="module")
+def cnn_book():
+    return chapter_namespace(BOOK / "30-convolutional-neural-networks.md")
+
+
+@pytest.fixture(scope="module")
+def particle_book():
+    return chapter_namespace(BOOK / "40-particle-sets.md")
+
+
+def stored_parameters(name):
+    scores = load_results(name)
+    return scores["parameters"].groupby(level="model").first().astype(int).to_dict()
+
+
+def test_cnn_results_match_the_chapter(cnn_book):
+    stored = load_results("cnn_models").attrs["recipes"]
+    assert stored == {"cnn": cnn_book["RECIPE"], "mlp": cnn_book["MLP_RECIPE"]}, (
+        RERUN.format(name="cnn_models")
+    )
+    parameters = stored_parameters("cnn_models")
+    count = cnn_book["count_parameters"]
+    today = {
+        "mlp": count(cnn_book["FeatureMLP"]()),
+        "mlp_pt_mass": count(cnn_book["FeatureMLP"](n_features=18)),
+        "cnn": count(cnn_book["JetCNN"]()),
+        "cnn3_pt_mass": count(cnn_book["BranchedCNN"](in_channels=3, n_numbers=2)),
+        "everything": count(cnn_book["BranchedCNN"](in_channels=3, n_numbers=18)),
+    }
+    for model, n in today.items():
+        assert parameters[model] == n, f"{model} changed; " + RERUN.format(
+            name="cnn_models"
+        )
+
+
+def test_particle_results_match_the_chapter(particle_book):
+    stored = load_results("particle_models").attrs["recipes"]
+    assert stored["particles"] == particle_book["RECIPE"], RERUN.format(
+        name="particle_models"
+    )
+    assert stored["mlp"] == particle_book["MLP_RECIPE"], RERUN.format(
+        name="particle_models"
+    )
+    parameters = stored_parameters("particle_models")
+    count = particle_book["count_parameters"]
+    rows = particle_book["MAX_ROWS"]
+    today = {
+        "pfn": count(particle_book["ParticleFlowNetwork"]()),
+        "pfn_long": count(
+            particle_book["ParticleFlowNetwork"](width=stored["long width"])
+        ),
+        "efn": count(particle_book["EnergyFlowNetwork"]()),
+        "flat": count(
+            particle_book["FlatMLP"](n_inputs=rows * particle_book["N_COLUMNS"] + 1)
+        ),
+    }
+    for model, n in today.items():
+        assert parameters[model] == n, f"{model} changed; " + RERUN.format(
+            name="particle_models"
+        )
