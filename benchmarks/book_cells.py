@@ -17,7 +17,7 @@ import pandas as pd
 import torch
 from sklearn.metrics import log_loss
 
-from jetimages.results import gain, summary, write_results
+from jetimages.results import gain, load_results, summary, write_results
 
 BOOK = Path(__file__).resolve().parent.parent / "deep-learning-intro-for-hep"
 TAG = "shared-with-benchmark"
@@ -129,3 +129,24 @@ def run_over_seeds(
         }
         print(f"stored in {write_results(name, scores, about)}")
     return scores
+
+
+def update_results(name: str, scores: pd.DataFrame, models: dict) -> Path:
+    """Replace the stored rows of `models` (key -> {"label", "reads"}) in benchmark NAME's
+    results by those of `scores` (a run of the same script over the same seeds), keeping
+    every other row."""
+    stored = load_results(name)
+    seeds = stored.index.unique("seed").tolist()
+    if scores.index.unique("seed").tolist() != seeds:
+        raise SystemExit(f"the stored results of {name} are for the seeds {seeds}")
+    kept = stored.drop(index=list(models), level="model", errors="ignore")
+    new = scores.loc[(slice(None), list(models)), :]
+    merged = pd.concat([kept, new]).loc[
+        seeds
+    ]  # grouped by seed again, stored order first
+    about = dict(stored.attrs)
+    for key in ("date", "machine", "versions"):
+        about.pop(key, None)  # written anew
+    about["command"] += f"; then python {' '.join(sys.argv)}"
+    about["models"] = {**about["models"], **models}
+    return write_results(name, merged, about)

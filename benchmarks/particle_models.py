@@ -20,7 +20,14 @@ Usage (from the repository root):
 import argparse
 
 import torch
-from book_cells import BOOK, SEEDS, chapter_namespace, run_over_seeds, train_and_score
+from book_cells import (
+    BOOK,
+    SEEDS,
+    chapter_namespace,
+    run_over_seeds,
+    train_and_score,
+    update_results,
+)
 
 CHAPTER = BOOK / "40-particle-sets.md"
 LONG_EPOCHS = 30
@@ -41,6 +48,10 @@ MODELS = {  # key: what the chapter's table calls the model, and what the model 
         "label": "EFN",
         "reads": "pT shares and positions of the 128 hardest particles, log jet pT",
     },
+    "pfn_visible": {
+        "label": "PFN, particles above 0.1 GeV",
+        "reads": "128 hardest particles above 0.1 GeV, log jet pT",
+    },
     "pfn_long": {
         "label": f"PFN, width {LONG_WIDTH}, {LONG_EPOCHS} epochs",
         "reads": "128 hardest particles, log jet pT",
@@ -55,6 +66,10 @@ def model_inputs(book: dict, jets, train_rows) -> dict:
     ]  # the hardest particles, as the chapter
     statistics = book["input_statistics"](kept, jets.jet_pt, train_rows)
     particles = book["network_input"](kept, jets.jet_pt, statistics)
+    visible = book["visible_only"](kept, jets.jet_pt)
+    visible_statistics = book["input_statistics"](visible, jets.jet_pt, train_rows)
+    visible_particles = book["network_input"](visible, jets.jet_pt, visible_statistics)
+    del visible
     features = book["standardized"](jets.features, train_rows)
     pt_and_mass = book["standardized"](book["jet_pt_and_mass"](jets), train_rows)
     recipe = book["RECIPE"]
@@ -72,6 +87,7 @@ def model_inputs(book: dict, jets, train_rows) -> dict:
         ),
         "pfn": (particles, book["ParticleFlowNetwork"], recipe),
         "efn": (particles, book["EnergyFlowNetwork"], recipe),
+        "pfn_visible": (visible_particles, book["ParticleFlowNetwork"], recipe),
         "pfn_long": (
             particles,
             lambda: book["ParticleFlowNetwork"](width=LONG_WIDTH),
@@ -113,7 +129,15 @@ def main() -> None:
         action="store_true",
         help="print only; leave benchmarks/results/ as it is",
     )
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="with --models: put these models' new rows into the stored results, "
+        "keeping the other models' rows (the stored seeds must be the same)",
+    )
     args = parser.parse_args()
+    if args.update and (args.models is None or args.no_store):
+        parser.error("--update needs --models, and cannot go with --no-store")
 
     book = chapter_namespace(CHAPTER)
     jets = book["load_dataset"](args.data, constituents=True)
@@ -131,7 +155,7 @@ def main() -> None:
             "long width": LONG_WIDTH,
         }
     }
-    run_over_seeds(
+    scores = run_over_seeds(
         "particle_models",
         lambda seed: one_seed(book, jets, seed, only),
         args.seeds,
@@ -140,6 +164,9 @@ def main() -> None:
         baseline="mlp_pt_mass",
         store=store,
     )
+    if args.update:
+        described = {key: MODELS[key] for key in args.models}
+        print(f"stored in {update_results('particle_models', scores, described)}")
 
 
 if __name__ == "__main__":
