@@ -7,6 +7,7 @@ benchmarks/results/NAME.json (jetimages.results), from which the chapters quote 
 spreads.
 """
 
+import argparse
 import sys
 import time
 from pathlib import Path
@@ -23,6 +24,26 @@ BOOK = Path(__file__).resolve().parent.parent / "deep-learning-intro-for-hep"
 TAG = "shared-with-benchmark"
 SEEDS = [2026, 1, 7, 42, 99]
 """The split seeds of every benchmark; 2026 is the one the chapters train on."""
+
+
+def seed_benchmark_parser(description: str) -> argparse.ArgumentParser:
+    """The options every benchmark over split seeds shares: --seeds, --data, --no-store."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        default=SEEDS,
+        help="one comparison per seed (the seed sets the split, the initial weights and "
+        "the batches)",
+    )
+    parser.add_argument("--data", default=str(BOOK / "data" / "jet-images.h5"))
+    parser.add_argument(
+        "--no-store",
+        action="store_true",
+        help="print only; leave benchmarks/results/ as it is",
+    )
+    return parser
 
 
 def chapter_namespace(chapter: Path) -> dict:

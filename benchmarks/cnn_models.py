@@ -13,16 +13,15 @@ are executed, so this script always measures what the chapter teaches.
 Usage (from the repository root):  python benchmarks/cnn_models.py [--seeds 2026 1 7 42 99]
 """
 
-import argparse
 import time
 
 import torch
 from book_cells import (
     BOOK,
-    SEEDS,
     chapter_namespace,
     run_over_seeds,
     score_row,
+    seed_benchmark_parser,
     train_and_score,
 )
 from torch import nn
@@ -145,20 +144,7 @@ def one_seed(book: dict, jets, seed: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--seeds",
-        type=int,
-        nargs="+",
-        default=SEEDS,
-        help="one comparison per seed (the seed sets the split, the initial weights and the batches)",
-    )
-    parser.add_argument("--data", default=str(BOOK / "data" / "jet-images.h5"))
-    parser.add_argument(
-        "--no-store",
-        action="store_true",
-        help="print only; leave benchmarks/results/ as it is",
-    )
+    parser = seed_benchmark_parser(__doc__.split("\n\n")[0])
     args = parser.parse_args()
 
     book = chapter_namespace(CHAPTER)

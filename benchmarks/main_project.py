@@ -25,7 +25,6 @@ import os
 
 os.environ.setdefault("TQDM_DISABLE", "1")  # the chapter's loop draws a bar per model
 
-import argparse  # noqa: E402
 import inspect  # noqa: E402
 import time  # noqa: E402
 
@@ -33,10 +32,10 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from book_cells import (
     BOOK,
-    SEEDS,
     chapter_namespace,
     run_over_seeds,
     score_row,
+    seed_benchmark_parser,
     train_and_score,
 )  # noqa: E402
 
@@ -112,21 +111,7 @@ def one_seed(book: dict, jets, seed: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--seeds",
-        type=int,
-        nargs="+",
-        default=SEEDS,
-        help="one comparison per seed (the seed sets the split, the initial "
-        "weights and the batches)",
-    )
-    parser.add_argument("--data", default=str(BOOK / "data" / "jet-images.h5"))
-    parser.add_argument(
-        "--no-store",
-        action="store_true",
-        help="print only; leave benchmarks/results/ as it is",
-    )
+    parser = seed_benchmark_parser(__doc__.split("\n\n")[0])
     args = parser.parse_args()
 
     book = chapter_namespace(CHAPTER)

@@ -17,14 +17,12 @@ Usage (from the repository root):
     python benchmarks/particle_models.py [--seeds 2026 1 7 42 99] [--models pfn efn]
 """
 
-import argparse
-
 import torch
 from book_cells import (
     BOOK,
-    SEEDS,
     chapter_namespace,
     run_over_seeds,
+    seed_benchmark_parser,
     train_and_score,
     update_results,
 )
@@ -109,25 +107,12 @@ def one_seed(book: dict, jets, seed: int, only=None) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--seeds",
-        type=int,
-        nargs="+",
-        default=SEEDS,
-        help="one comparison per seed (split, initial weights, batches)",
-    )
-    parser.add_argument("--data", default=str(BOOK / "data" / "jet-images.h5"))
+    parser = seed_benchmark_parser(__doc__.split("\n\n")[0])
     parser.add_argument(
         "--models",
         nargs="+",
         choices=list(MODELS),
         help="train only these (the baseline mlp_pt_mass is always trained)",
-    )
-    parser.add_argument(
-        "--no-store",
-        action="store_true",
-        help="print only; leave benchmarks/results/ as it is",
     )
     parser.add_argument(
         "--update",
