@@ -16,6 +16,8 @@ Usage (from the repository root):  python benchmarks/cnn_models.py [--seeds 2026
 import time
 
 import torch
+from torch import nn
+
 from book_cells import (
     BOOK,
     chapter_namespace,
@@ -24,7 +26,6 @@ from book_cells import (
     seed_benchmark_parser,
     train_and_score,
 )
-from torch import nn
 
 CHAPTER = BOOK / "30-convolutional-neural-networks.md"
 

@@ -30,6 +30,9 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+
+from jetimages import training  # noqa: E402
+
 from book_cells import (
     BOOK,
     chapter_namespace,
@@ -38,8 +41,6 @@ from book_cells import (
     seed_benchmark_parser,
     train_and_score,
 )  # noqa: E402
-
-from jetimages import training  # noqa: E402
 
 CHAPTER = BOOK / "21-main-project-solutions.md"
 

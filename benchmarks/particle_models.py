@@ -18,6 +18,7 @@ Usage (from the repository root):
 """
 
 import torch
+
 from book_cells import (
     BOOK,
     chapter_namespace,

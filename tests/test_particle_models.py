@@ -10,8 +10,9 @@ import pytest
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from book_cells import chapter_namespace  # noqa: E402
 from particle_models import CHAPTER as PARTICLE_CHAPTER  # noqa: E402
+
+from book_cells import chapter_namespace  # noqa: E402
 
 NAMES = (
     "input_statistics",
