@@ -46,7 +46,7 @@ test: install lint
 
 # one style for the package, the tests and the benchmarks: ruff's formatter, and the lint rules
 # chosen in pyproject.toml ([tool.ruff.lint]); the chapters' code is checked by tests/test_format.py
-LINTED := jetimages tests benchmarks conftest.py
+LINTED := jetimages jetlearn booktools tests benchmarks conftest.py
 lint: install
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/ruff check $(LINTED)
@@ -58,7 +58,7 @@ test-fast: install lint
 # the workshop handout: clean .ipynb of every chapter plus data/ in handout/
 # (`make notebooks HANDOUT=--executed` for notebooks with their outputs)
 notebooks: install
-	$(BIN)/python -m jetimages.handout handout $(HANDOUT)
+	$(BIN)/python -m booktools.handout handout $(HANDOUT)
 
 # JupyterLab on the book folder, where a double click opens a .md chapter as a notebook: jupytext's
 # default-viewer setting, written for this environment only (not into ~/.jupyter). Options for

@@ -23,8 +23,7 @@ import jupytext
 import psutil
 from nbclient import NotebookClient
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from jetimages.handout import BOOK, toc_chapters  # noqa: E402
+from booktools.book import BOOK, toc_chapters
 
 SAMPLE_EVERY = 0.05  # seconds
 

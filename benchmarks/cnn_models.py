@@ -18,7 +18,7 @@ import time
 import torch
 from torch import nn
 
-from book_cells import (
+from over_seeds import (
     BOOK,
     chapter_namespace,
     run_over_seeds,

@@ -41,8 +41,8 @@ import jetimages
 from jetimages import features, physics, simulation
 from jetimages.dataset import software_versions
 from jetimages.generate import generate
-from jetimages.results import write_results
 from jetimages.simulation import make_pythia, simulate_block
+from jetlearn.results import write_results
 
 SEED = 12345
 

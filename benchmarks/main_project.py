@@ -7,10 +7,10 @@ For each seed it trains, on the 16 standardized features of the same jets and sp
   and the order of the batches, as the chapter's SEED does;
 - the variations of that chapter's table, one change at a time (learning rate 3e-3 or 3e-4,
   batches of 1024, 100 epochs);
-- the MLP that the later chapters compare with: `jetimages.training.FeatureMLP` trained with
-  `MLP_RECIPE` by `jetimages.training.train` (cosine learning rate) on `split_rows`.
+- the MLP that the later chapters compare with: `jetlearn.training.FeatureMLP` trained with
+  `MLP_RECIPE` by `jetlearn.training.train` (cosine learning rate) on `split_rows`.
 
-The split is `jetimages.training.split_rows`, which makes the very same two
+The split is `jetlearn.training.split_rows`, which makes the very same two
 `train_test_split` calls as the chapter's task 2, and the main project's models see the
 features scaled by scikit-learn's `StandardScaler`, as in its task 3; at seed 42 the first
 row is therefore the chapter's own run. It prints a table per seed and the mean and sample
@@ -31,9 +31,9 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from jetimages import training  # noqa: E402
+from jetlearn import training  # noqa: E402
 
-from book_cells import (
+from over_seeds import (
     BOOK,
     chapter_namespace,
     run_over_seeds,
@@ -63,7 +63,7 @@ MODELS = {  # key: what the chapter's table calls the model, and what the model 
     },
 }
 
-# what jetimages.training offers under the names that book_cells' helpers look up
+# what jetlearn.training offers under the names that over_seeds' helpers look up
 LIBRARY = {
     name: getattr(training, name)
     for name in ("train", "predict_probabilities", "auc_per_class", "pair_auc")

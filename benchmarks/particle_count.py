@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from jetimages import load_dataset
-from jetimages.training import split_rows
+from jetlearn.training import split_rows
 
 BOOK = Path(__file__).resolve().parent.parent / "deep-learning-intro-for-hep"
 

@@ -19,7 +19,7 @@ Usage (from the repository root):
 
 import torch
 
-from book_cells import (
+from over_seeds import (
     BOOK,
     chapter_namespace,
     run_over_seeds,

@@ -5,15 +5,11 @@ chapter's model or recipe changes without the benchmark being run again; these t
 that: the stored recipes must be the chapters' recipes, and every stored model must have the
 number of parameters that the chapter's code gives it today."""
 
-import sys
-from pathlib import Path
-
 import pytest
 
-from jetimages.results import load_results
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from book_cells import BOOK, chapter_namespace  # noqa: E402
+from booktools.book import BOOK
+from booktools.chapter_cells import chapter_namespace
+from jetlearn.results import load_results
 
 RERUN = "rerun `python benchmarks/{name}.py` and commit benchmarks/results/{name}.json"
 

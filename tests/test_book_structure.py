@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from conftest import BOOK, toc_chapters
+from booktools.book import BOOK, toc_chapters
 
 CHAPTERS = sorted(path.stem for path in BOOK.glob("*.md"))
 # quoted paths like "data/jet-images.h5" in code, and ![alt](img/x.svg) or {image} img/x.svg in prose

@@ -19,7 +19,7 @@ import jupytext
 import pytest
 from jupytext.cli import pipe_notebook
 
-from conftest import BOOK, toc_chapters
+from booktools.book import BOOK, toc_chapters
 
 RUFF = Path(sys.executable).parent / "ruff"
 MAX_LINE = 88  # as line-length in pyproject.toml

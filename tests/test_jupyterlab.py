@@ -21,7 +21,7 @@ from pathlib import Path
 import jupytext
 import pytest
 
-from conftest import BOOK, toc_chapters
+from booktools.book import BOOK, toc_chapters
 
 # playwright comes with requirements.txt; without it, skip (the website tests then fail under CI)
 PlaywrightTimeout = pytest.importorskip("playwright.sync_api").TimeoutError

@@ -2,17 +2,14 @@
 `shared-with-benchmark`, executed without the data. Untrained networks on synthetic jets
 already have the symmetries that the chapter checks after training (a second or two)."""
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from particle_models import CHAPTER as PARTICLE_CHAPTER  # noqa: E402
+from booktools.book import BOOK
+from booktools.chapter_cells import chapter_namespace
 
-from book_cells import chapter_namespace  # noqa: E402
+PARTICLE_CHAPTER = BOOK / "40-particle-sets.md"
 
 NAMES = (
     "input_statistics",

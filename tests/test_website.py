@@ -39,14 +39,14 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-import conftest
-from jetimages.handout import toc_chapters
+from booktools.book import BOOK as THE_BOOK
+from booktools.book import toc_chapters
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 # BOOK_DIR: check another copy of the book (for example a trimmed one while chapters are being written)
-BOOK = Path(os.environ.get("BOOK_DIR", conftest.BOOK)).resolve()
+BOOK = Path(os.environ.get("BOOK_DIR", THE_BOOK)).resolve()
 HTML = BOOK / "_build" / "html"
 EXECUTED = BOOK / "_build" / "jupyter_execute"
 SCREENSHOTS = ROOT / "screenshots"
@@ -515,7 +515,7 @@ def test_printed_output_is_one_box_per_stream_with_final_progress_bars(visit, st
         for problem in stream_problems(cell)
     ]
     assert not problems, (
-        f"{seen.url} (screenshot {seen.screenshot}); the book's Sphinx extension jetimages.streams "
+        f"{seen.url} (screenshot {seen.screenshot}); the book's Sphinx extension booktools.streams "
         "should merge a cell's printed output (is it in _config.yml, with nb_merge_streams off?):\n"
         + "\n".join(problems)
     )

@@ -3,7 +3,7 @@ over split seeds, and storing the results for the chapters.
 
 The benchmarks measure what the chapters teach: they execute the chapters' code cells tagged
 `shared-with-benchmark` rather than copies of them. Their results go to
-benchmarks/results/NAME.json (jetimages.results), from which the chapters quote means and
+benchmarks/results/NAME.json (jetlearn.results), from which the chapters quote means and
 spreads.
 """
 
@@ -12,16 +12,14 @@ import sys
 import time
 from pathlib import Path
 
-import jupytext
 import numpy as np
 import pandas as pd
 import torch
 from sklearn.metrics import log_loss
 
-from jetimages.results import gain, load_results, summary, write_results
+from booktools.book import BOOK
+from jetlearn.results import gain, load_results, summary, write_results
 
-BOOK = Path(__file__).resolve().parent.parent / "deep-learning-intro-for-hep"
-TAG = "shared-with-benchmark"
 SEEDS = [2026, 1, 7, 42, 99]
 """The split seeds of every benchmark; 2026 is the one the chapters train on."""
 
@@ -44,19 +42,6 @@ def seed_benchmark_parser(description: str) -> argparse.ArgumentParser:
         help="print only; leave benchmarks/results/ as it is",
     )
     return parser
-
-
-def chapter_namespace(chapter: Path) -> dict:
-    """Run a chapter's tagged cells (imports, inputs, models, recipes) in a fresh namespace."""
-    namespace: dict = {}
-    cells = [
-        c for c in jupytext.read(chapter).cells if TAG in c.metadata.get("tags", [])
-    ]
-    if not cells:
-        raise RuntimeError(f"no code cell of {chapter.name} is tagged {TAG!r}")
-    for cell in cells:
-        exec(compile(cell.source, f"{chapter.name}[{TAG}]", "exec"), namespace)
-    return namespace
 
 
 def score_row(

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jetimages import results
+from jetlearn import results
 
 
 def scores_of(accuracies: dict) -> pd.DataFrame:

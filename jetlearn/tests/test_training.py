@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from jetimages.training import (
+from jetlearn.training import (
     MLP_RECIPE,
     FeatureMLP,
     auc_per_class,
@@ -168,7 +168,7 @@ def test_feature_mlp_shapes_and_size():
 
 
 def test_standardized_uses_the_training_rows_only():
-    from jetimages.training import standardized
+    from jetlearn.training import standardized
 
     values = np.array([[1.0, 10.0], [3.0, 30.0], [100.0, -50.0]])
     scaled = standardized(values, np.array([0, 1]))
@@ -180,7 +180,7 @@ def test_standardized_uses_the_training_rows_only():
 def test_jet_pt_and_mass_are_the_logarithms_in_gev():
     from types import SimpleNamespace
 
-    from jetimages.training import JET_NUMBERS, jet_pt_and_mass
+    from jetlearn.training import JET_NUMBERS, jet_pt_and_mass
 
     jets = SimpleNamespace(
         jet_pt=np.array([1000.0, 800.0], dtype=np.float32),

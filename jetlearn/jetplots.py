@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Circle
 
-from .images import IMAGE_HALF_WIDTH, PIXEL_EDGES
+from jetimages.images import IMAGE_HALF_WIDTH, PIXEL_EDGES
 
 # One colour per jet class, the same in every chapter (Okabe-Ito: distinguishable with colour blindness).
 CLASS_COLOURS = {

@@ -3,7 +3,8 @@
 import nbformat
 import pytest
 
-from jetimages import handout
+from booktools import handout
+from booktools.book import BOOK, toc_chapters
 
 # the front matter of a MyST chapter, as jupytext reads it
 HEADER = """\
@@ -261,10 +262,10 @@ def test_an_unknown_directive_is_a_clear_error(tmp_path):
         handout.clean_notebook(tmp_path / "bad.md")
 
 
-@pytest.mark.parametrize("stem", handout.toc_chapters(handout.BOOK))
+@pytest.mark.parametrize("stem", toc_chapters(BOOK))
 def test_no_myst_markup_is_left_in_the_book_s_handout(stem):
-    source = (handout.BOOK / f"{stem}.md").read_text()
-    notebook = handout.clean_notebook(handout.BOOK / f"{stem}.md")
+    source = (BOOK / f"{stem}.md").read_text()
+    notebook = handout.clean_notebook(BOOK / f"{stem}.md")
     text = "\n".join(markdown_cells(notebook))
     left = [
         line

@@ -1,7 +1,7 @@
 """Workshop handout: every chapter of the book as a Jupyter notebook (.ipynb), with the data beside it.
 
-    python -m jetimages.handout OUTDIR              clean notebooks, no outputs (students run them)
-    python -m jetimages.handout OUTDIR --executed   every notebook run once from a fresh kernel
+    python -m booktools.handout OUTDIR              clean notebooks, no outputs (students run them)
+    python -m booktools.handout OUTDIR --executed   every notebook run once from a fresh kernel
 
 OUTDIR gets one notebook per chapter of _toc.yml (in its order), the book's data/ and img/ folders,
 and a README.md. JupyterLab does not know MyST's directives and roles, so the notebooks' Markdown
@@ -24,11 +24,11 @@ from pathlib import Path
 
 import jupytext
 import nbformat
-import yaml
 
-from .dataset import REGENERATE_HINT
+from jetimages.dataset import REGENERATE_HINT
 
-BOOK = Path(__file__).resolve().parents[1] / "deep-learning-intro-for-hep"
+from .book import BOOK, toc_chapters
+
 DATA_FILE = Path("data") / "jet-images.h5"
 MARKER = (
     ".jetimages-handout"  # says that this command made the folder, so it may replace it
@@ -249,7 +249,7 @@ class MystToMarkdown:
             )
         raise HandoutError(
             f"the MyST directive {{{name}}} has no plain-Markdown form in the handout yet: "
-            "teach it to MystToMarkdown.directive in jetimages/handout.py"
+            "teach it to MystToMarkdown.directive in booktools/handout.py"
         )
 
     def roles(self, line: str) -> str:
@@ -267,24 +267,6 @@ class MystToMarkdown:
             return match["text"] if match["target"] else self.titles.get(target, target)
 
         return ROLE.sub(replace, line)
-
-
-def toc_chapters(book: Path) -> list[str]:
-    """File names (without suffix) of every page in the book's _toc.yml, in reading order."""
-    toc = yaml.safe_load((book / "_toc.yml").read_text())
-    stems = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                stems.append(entry["file"])
-            walk(entry.get("sections"))
-            walk(entry.get("chapters"))
-
-    walk(toc.get("chapters"))
-    for part in toc.get("parts", []):
-        walk(part.get("chapters"))
-    return stems
 
 
 def clean_notebook(source: Path, keep_glue: bool = False) -> nbformat.NotebookNode:
@@ -409,7 +391,7 @@ def write_handout(outdir: Path, book: Path = BOOK, executed: bool = False) -> Pa
             )
         )
         (staging / MARKER).write_text(
-            "made by python -m jetimages.handout; it may replace this folder\n"
+            "made by python -m booktools.handout; it may replace this folder\n"
         )
         staging.chmod(0o755)  # mkdtemp makes it private to its owner
         if outdir.exists():
@@ -428,7 +410,7 @@ def write_handout(outdir: Path, book: Path = BOOK, executed: bool = False) -> Pa
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m jetimages.handout", description=__doc__.split("\n\n")[0]
+        prog="python -m booktools.handout", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument(
         "outdir",

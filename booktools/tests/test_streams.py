@@ -2,7 +2,7 @@
 
 from docutils import nodes
 
-from jetimages.streams import final_text, merge_streams
+from booktools.streams import final_text, merge_streams
 
 # what a kernel sends, piece by piece, while `for x in tqdm(range(3), desc="sim")` runs
 BAR_PIECES = [

@@ -1,0 +1,9 @@
+"""The book's own machinery: what builds, tests and hands out the book, and what no chapter imports.
+
+- `book`: where the book is, and its chapters in reading order (from _toc.yml)
+- `streams`: a Sphinx extension that shows each cell's printed output in one box per stream
+- `execution`: the executed chapters shared by the tests and the build (jupyter-cache)
+- `pytest_plugin`: the chapters as nbval tests, and headless Chromium for the browser tests
+- `chapter_cells`: a chapter's cells tagged for the benchmarks, run outside the book
+- `handout`: the workshop handout, every chapter as a Jupyter notebook
+"""

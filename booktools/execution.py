@@ -1,0 +1,120 @@
+"""The executed chapters, kept once for the tests and the build (jupyter-cache).
+
+A chapter runs once: under nbval in `make test` (booktools.pytest_plugin), or by myst-nb in a build
+that finds no executed copy. Either way its executed notebook goes into the book's jupyter-cache,
+`_build/.jupyter_cache`, where the other one finds it: the build shows the outputs that the tests
+produced, and a second `make test` does not run an unchanged chapter again.
+
+jupyter-cache recognises a chapter by its code cells alone, but a chapter also reads the book's
+packages, its data files and the stored benchmark results. Their fingerprint is kept beside the
+cache; when any of them changes, the whole cache is emptied (and, through this module's Sphinx
+extension, every page is read again), so no output on the website or in a test is ever older than
+what produced it.
+"""
+
+import hashlib
+import shutil
+from pathlib import Path
+
+from jupyter_cache import get_cache
+from jupyter_cache.base import CacheBundleIn, JupyterCacheAbstract
+from jupyter_cache.cache.db import NbCacheRecord
+from nbformat import NotebookNode
+
+from .book import BOOK
+
+ROOT = BOOK.parent
+CACHE = (
+    BOOK / "_build" / ".jupyter_cache"
+)  # where jupyter-book's build keeps executed notebooks
+FINGERPRINT_FILE = "chapter-inputs.sha256"
+# what a chapter reads besides its own code cells, relative to the repository
+INPUT_PATTERNS = (
+    "jetimages/*.py",
+    "jetlearn/*.py",
+    "deep-learning-intro-for-hep/data/**/*",
+    "benchmarks/results/*.json",
+    "requirements.lock",
+)
+
+
+def chapter_inputs() -> list[Path]:
+    """Every file a chapter may read besides its own code, in a fixed order."""
+    files = {path for pattern in INPUT_PATTERNS for path in ROOT.glob(pattern)}
+    return sorted(path for path in files if path.is_file())
+
+
+def inputs_fingerprint() -> str:
+    """A SHA-256 over the names and contents of `chapter_inputs()`."""
+    digest = hashlib.sha256()
+    for path in chapter_inputs():
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def open_cache(
+    folder: Path = CACHE, fingerprint: str | None = None
+) -> JupyterCacheAbstract:
+    """The cache of executed chapters, emptied first if the chapters' inputs have changed."""
+    fingerprint = fingerprint or inputs_fingerprint()
+    stamp = folder / FINGERPRINT_FILE
+    if folder.exists() and (not stamp.is_file() or stamp.read_text() != fingerprint):
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    cache = get_cache(folder)
+    if not stamp.is_file():
+        temporary = stamp.with_suffix(".tmp")
+        temporary.write_text(fingerprint)
+        temporary.replace(stamp)
+    return cache
+
+
+def executed_copy(
+    cache: JupyterCacheAbstract, notebook: NotebookNode
+) -> NbCacheRecord | None:
+    """The cache's record of this notebook's code, executed with today's inputs, if it has one."""
+    try:
+        return cache.match_cache_notebook(notebook)
+    except KeyError:
+        return None
+
+
+def keep_executed(
+    cache: JupyterCacheAbstract, notebook: NotebookNode, source: Path, seconds: float
+) -> NbCacheRecord:
+    """Store a chapter that ran from top to bottom without error, for the build to show."""
+    return cache.cache_notebook_bundle(
+        CacheBundleIn(notebook, str(source), data={"execution_seconds": seconds}),
+        check_validity=False,
+        overwrite=True,
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# the Sphinx extension (_config.yml): the build's cache is checked as the tests' is
+
+
+def _empty_stale_cache(app) -> None:
+    if app.env.mystnb_config.execution_mode != "cache":
+        return
+    app.env.booktools_fingerprint = inputs_fingerprint()
+    open_cache(
+        Path(app.env.mystnb_config.execution_cache_path), app.env.booktools_fingerprint
+    )
+
+
+def _reread_after_new_inputs(app, env, added, changed, removed) -> list[str]:
+    """Every page again when the chapters' inputs changed since the pages were read."""
+    current = getattr(env, "booktools_fingerprint", None)
+    if current is None or getattr(env, "booktools_read_with", None) == current:
+        return []
+    env.booktools_read_with = current
+    return sorted(env.found_docs - added - changed - removed)
+
+
+def setup(app):
+    # after myst-nb, which sets the cache's path at builder-inited with the default priority
+    app.connect("builder-inited", _empty_stale_cache, priority=900)
+    app.connect("env-get-outdated", _reread_after_new_inputs)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

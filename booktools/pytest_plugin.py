@@ -1,0 +1,209 @@
+"""The book's pytest plugin (loaded by the repository's conftest.py).
+
+1. Every chapter of the table of contents runs as a notebook, cell by cell, under nbval. The
+   chapters are MyST markdown; nbval reads notebooks with nbformat, so it is handed jupytext's
+   reader. The kernel starts in the book folder, so `data/...` paths resolve as they do for a
+   student. A chapter that passes is kept in the book's cache of executed chapters
+   (booktools.execution), where the build takes its outputs from; a chapter whose code and inputs
+   are unchanged since it last ran without error is not run again, unless pytest is given
+   `--run-chapters`. One chapter: `pytest deep-learning-intro-for-hep/10-jets-and-images.md`.
+2. The browser tests' headless Chromium (the `browser` fixture).
+"""
+
+import functools
+import os
+import shutil
+import time
+from pathlib import Path
+from unittest import mock
+
+import jupytext
+import pytest
+from nbval import plugin as nbval_plugin
+
+from . import execution
+from .book import BOOK, toc_chapters
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--run-chapters",
+        action="store_true",
+        help="run every chapter under nbval, even one whose executed copy is up to date",
+    )
+
+
+class ChapterUnchanged(pytest.Item):
+    """Stands for the cells of a chapter that already ran without error with today's inputs."""
+
+    def __init__(self, *, record, **kwargs):
+        super().__init__(**kwargs)
+        self.record = record
+
+    def runtest(self):
+        # the copy must be the whole chapter, executed: every code cell has its execution count
+        notebook = self.parent.cache.get_cache_bundle(self.record.pk).nb
+        code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+        unrun = [i for i, cell in enumerate(code) if cell.execution_count is None]
+        errors = [i for i, cell in enumerate(code) if _has_error(cell)]
+        assert not unrun and not errors, (
+            f"the cached copy of {self.path.name} is incomplete (cells {unrun} not run, "
+            f"{errors} with errors); run pytest with --run-chapters"
+        )
+
+    def reportinfo(self):
+        return (
+            self.path,
+            None,
+            f"{self.path.name}: unchanged since it ran without error",
+        )
+
+
+def _has_error(cell) -> bool:
+    return any(output.get("output_type") == "error" for output in cell.outputs)
+
+
+@functools.cache
+def executed_chapters():
+    """The cache of executed chapters, checked against the chapters' inputs once per session."""
+    return execution.open_cache()
+
+
+class MystChapter(nbval_plugin.IPyNbFile):
+    """nbval's notebook collector, reading a MyST-markdown chapter through jupytext."""
+
+    def collect(self):
+        self.cache = executed_chapters()
+        self.passed_cells = 0
+        self.started = time.perf_counter()
+        record = execution.executed_copy(self.cache, jupytext.read(self.path))
+        if record is not None and not self.config.getoption("--run-chapters"):
+            self.unchanged = True
+            yield ChapterUnchanged.from_parent(self, name="unchanged", record=record)
+            return
+        self.unchanged = False
+        with mock.patch.object(
+            nbval_plugin.nbformat, "read", lambda path, as_version: jupytext.read(path)
+        ):
+            yield from super().collect()
+
+    def setup(self):
+        if not self.unchanged:  # no kernel for a chapter that is not run again
+            super().setup()
+
+    def cell_passed(self, item) -> None:
+        item.cell.outputs = item.test_outputs
+        item.cell.execution_count = item.cell_num + 1
+        self.passed_cells += 1
+
+    def teardown(self):
+        super().teardown()
+        if self.unchanged:
+            return
+        code_cells = [cell for cell in self.nb.cells if cell.cell_type == "code"]
+        if code_cells and self.passed_cells == len(code_cells):  # all ran, and passed
+            seconds = time.perf_counter() - self.started
+            execution.keep_executed(self.cache, self.nb, self.path, seconds)
+
+
+def pytest_collect_file(file_path: Path, parent):
+    if (
+        file_path.parent == BOOK
+        and file_path.suffix == ".md"
+        and file_path.stem in toc_chapters()
+    ):
+        return MystChapter.from_parent(parent, path=file_path)
+    return None
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if isinstance(item.parent, MystChapter):
+            item.add_marker(pytest.mark.notebook)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if (
+        call.when == "call"
+        and report.passed
+        and isinstance(item, nbval_plugin.IPyNbCell)
+        and isinstance(item.parent, MystChapter)
+    ):
+        item.parent.cell_passed(item)
+    return report
+
+
+# ------------------------------------------------------------------------------------------------
+# headless Chromium, for the website tests (tests/test_website.py) and the JupyterLab test
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+INSTALL_CHROMIUM = (
+    "install Chromium: `sudo apt-get install chromium` (Debian, Ubuntu) "
+    "or `python -m playwright install chromium` (any system)"
+)
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def find_chromium() -> str | None:
+    candidates = [os.environ.get("CHROMIUM"), "/usr/bin/chromium"]
+    candidates += [
+        shutil.which(name)
+        for name in (
+            "chromium",
+            "chromium-browser",
+            "google-chrome",
+            "google-chrome-stable",
+        )
+    ]
+    return next(
+        (c for c in candidates if c and Path(c).is_file() and os.access(c, os.X_OK)),
+        None,
+    )
+
+
+def no_browser(reason: str):
+    message = f"no Chromium for the browser tests ({reason}); {INSTALL_CHROMIUM}"
+    if in_ci():
+        pytest.fail(
+            message + " [CI is set, so this is a failure, not a skip]", pytrace=False
+        )
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium, started once per test session (skipped, or failed under CI, without one)."""
+    try:
+        from playwright.sync_api import Error, sync_playwright
+    except ImportError:
+        no_browser(
+            "the Python package playwright is not installed; `pip install -r requirements.txt`"
+        )
+    executable = find_chromium()
+    with sync_playwright() as playwright:
+        try:
+            if executable:
+                chromium = playwright.chromium.launch(
+                    executable_path=executable, args=CHROMIUM_FLAGS
+                )
+            else:  # Playwright's own download, if the reader made one
+                chromium = playwright.chromium.launch(args=CHROMIUM_FLAGS)
+        except Error as error:
+            no_browser(
+                f"{executable or 'Playwright chromium'} did not start: {str(error).splitlines()[0]}"
+            )
+        yield chromium
+        chromium.close()
