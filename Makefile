@@ -32,17 +32,20 @@ lock:
 	mv requirements.lock.tmp requirements.lock
 	touch $(VENV)/installed.stamp
 
-# -n -W --keep-going: nitpicky, warnings are errors, and every problem is reported at once
+# -n -W --keep-going: nitpicky, warnings are errors, and every problem is reported at once;
+# --all: every page is read again, so every warning is seen again. A chapter runs only if the
+# book's cache does not hold it executed with today's code and inputs (booktools/execution.py).
 book: install
 	$(BIN)/jupyter-book build $(BOOK) --all -n -W --keep-going
 	@echo "The book is in $(BOOK)/_build/html/index.html"
 
-# The book is built first, every chapter executed once (--all: no page is kept from an earlier build,
-# so every warning is seen again); then one pytest session, whose website tests (marker browser) open
-# that build in Chromium and execute nothing again. The chapters also run once more under nbval there.
+# One pytest session (order: pyproject.toml's testpaths): the packages' unit tests; every chapter
+# under nbval, each kept executed in the book's cache (booktools/execution.py); then the book's
+# own tests, whose website tests build the book from that cache (nothing runs twice) and open it
+# in Chromium. A chapter unchanged since it last passed, with the same packages, data and stored
+# results, is not run again: `make test PYTEST_ARGS=--run-chapters` runs every chapter anyway.
 test: install lint
-	$(BIN)/jupyter-book build $(BOOK) --all -n -W --keep-going
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # one style for the package, the tests and the benchmarks: ruff's formatter, and the lint rules
 # chosen in pyproject.toml ([tool.ruff.lint]); the chapters' code is checked by tests/test_format.py

@@ -6,4 +6,5 @@
 - `pytest_plugin`: the chapters as nbval tests, and headless Chromium for the browser tests
 - `chapter_cells`: a chapter's cells tagged for the benchmarks, run outside the book
 - `handout`: the workshop handout, every chapter as a Jupyter notebook
+- `myst_markdown`: MyST markup found by myst-parser's own parser, for the handout to rewrite
 """

@@ -16,6 +16,7 @@ only if an earlier run of this command made it.
 """
 
 import argparse
+import ast
 import re
 import shutil
 import sys
@@ -24,10 +25,12 @@ from pathlib import Path
 
 import jupytext
 import nbformat
+from markdown_it.token import Token
 
 from jetimages.dataset import REGENERATE_HINT
 
 from .book import BOOK, toc_chapters
+from .myst_markdown import Directive, MystMarkupError, MystText
 
 DATA_FILE = Path("data") / "jet-images.h5"
 MARKER = (
@@ -61,23 +64,9 @@ class HandoutError(Exception):
 
 
 # ------------------------------------------------------------------------------------------------
-# MyST markup, rewritten as Markdown and HTML that JupyterLab shows as the website does
+# MyST markup, rewritten as Markdown and HTML that JupyterLab shows as the website does, wherever
+# the website's parser finds it (booktools.myst_markdown): what looks like markup in code is code
 
-# `:::{name} argument` (three colons or more), closed by a line of the same colons
-DIRECTIVE = re.compile(
-    r"^(?P<fence>:{3,})\{(?P<name>[\w-]+)\}[ \t]*(?P<argument>.*?)\s*$"
-)
-OPTION = re.compile(r"^:(?P<key>[\w-]+):[ \t]*(?P<value>.*?)\s*$")
-TARGET = re.compile(
-    r"^\((?P<label>[\w-]+)\)=\s*$"
-)  # `(label)=`: a cross-reference target
-ROLE = re.compile(
-    r"\{(?P<role>doc|ref)\}`(?P<text>[^`<]*?)\s*(?:<(?P<target>[^`>]+)>)?`"
-)
-# {glue:text}`key:format` or {glue:text}`other-chapter.md::key:format`: a value recorded by glue()
-GLUE = re.compile(
-    r"\{glue:text\}`(?:(?P<chapter>[^`:]+)\.(?:md|ipynb)::)?(?P<key>[\w-]+)(?::(?P<format>[^`]*))?`"
-)
 ADMONITIONS = {
     "admonition",
     "note",
@@ -89,37 +78,20 @@ ADMONITIONS = {
     "caution",
 }
 SOLUTION_SUMMARY = "<summary><b>Solution to exercise {number}</b>{more}: try it first, then click to open</summary>"
-
-
-def split_directive(
-    lines: list[str], start: int
-) -> tuple[str, str, dict[str, str], list[str], int]:
-    """The directive opening at lines[start]: name, argument, options, body lines, and the index
-    of the first line after its closing fence."""
-    opening = DIRECTIVE.match(lines[start])
-    options, index = {}, start + 1
-    while index < len(lines) and (option := OPTION.match(lines[index])):
-        options[option["key"]] = option["value"]
-        index += 1
-    body_start = index
-    while index < len(lines) and lines[index].rstrip() != opening["fence"]:
-        index += 1
-    if index == len(lines):
-        raise HandoutError(
-            f"the MyST directive `{lines[start].strip()}` is never closed by a line `{opening['fence']}`"
-        )
-    return (
-        opening["name"],
-        opening["argument"],
-        options,
-        lines[body_start:index],
-        index + 1,
-    )
+# the content of a {doc} or {ref} role that says what to show: `text <target>`
+EXPLICIT_TITLE = re.compile(r"(?P<text>.*?)\s*<(?P<target>[^<>]+)>")
 
 
 def details(summary: str, body: str) -> str:
     """An HTML block that JupyterLab shows closed, with Markdown inside (blank lines around it)."""
     return f"<details>\n{summary}\n\n{body.strip()}\n\n</details>"
+
+
+def glue_reference(content: str) -> tuple[str | None, str, str]:
+    """The chapter (None: this one), key and format of {glue:text}`chapter.md::key:format`."""
+    document, _, reference = content.rpartition("::")
+    key, _, format_spec = reference.partition(":")
+    return (Path(document).stem if document else None), key, format_spec
 
 
 class MystToMarkdown:
@@ -128,37 +100,55 @@ class MystToMarkdown:
     def __init__(self, cells: list[nbformat.NotebookNode], keep_glue: bool = False):
         self.keep_glue = keep_glue  # leave {glue:text} roles for paste_glued_values
         self.exercises: dict[str, tuple[int, str]] = {}  # label -> (number, title)
-        self.titles: dict[
-            str, str
-        ] = {}  # cross-reference label -> what a reference shows
-        self.solution: str | None = (
-            None  # the label of the exercise whose open solution we are in
+        # cross-reference label -> what a reference shows
+        self.titles: dict[str, str] = {}
+        # the label of the exercise whose open solution we are in
+        self.solution: str | None = None
+        for cell in cells:
+            if cell.cell_type == "markdown":
+                self.collect(cell.source)
+        # titles are Markdown, which may hold roles too
+        self.exercises = {
+            label: (number, self.translate(title))
+            for label, (number, title) in self.exercises.items()
+        }
+        self.titles = {
+            label: self.translate(title) for label, title in self.titles.items()
+        }
+
+    def collect(self, markdown: str) -> None:
+        """Number the exercises, and note what a reference to a label shows: an exercise's
+        number and title, or the heading after a `(label)=` target."""
+        text = MystText(markdown)
+        for index, token in enumerate(text.tokens):
+            if directive := text.directive(token):
+                if directive.name == "exercise":
+                    self.number(directive)
+                self.collect(directive.body)
+            elif token.type == "myst_target":
+                following = text.tokens[index + 1 : index + 3]
+                if [block.type for block in following] == ["heading_open", "inline"]:
+                    self.titles[token.content] = following[1].content
+
+    def number(self, exercise: Directive) -> None:
+        """Give the exercise the next number, under its :label:."""
+        label = exercise.options.get("label")
+        if not label:
+            raise HandoutError(
+                f"the exercise `{exercise.opening}` has no :label: option; give it one"
+            )
+        number = len(self.exercises) + 1
+        self.exercises[label] = (number, exercise.argument)
+        self.titles[label] = f"Exercise {number}" + (
+            f" ({exercise.argument})" if exercise.argument else ""
         )
-        text = "\n".join(
-            cell.source for cell in cells if cell.cell_type == "markdown"
-        ).splitlines()
-        for index, line in enumerate(text):
-            if (opening := DIRECTIVE.match(line)) and opening["name"] == "exercise":
-                label = split_directive(text, index)[2].get("label")
-                if not label:
-                    raise HandoutError(
-                        f"the exercise `{line.strip()}` has no :label: option; give it one"
-                    )
-                number = len(self.exercises) + 1
-                self.exercises[label] = (number, opening["argument"])
-                self.titles[label] = f"Exercise {number}" + (
-                    f" ({opening['argument']})" if opening["argument"] else ""
-                )
-            elif (target := TARGET.match(line)) and index + 1 < len(text):
-                self.titles[target["label"]] = text[index + 1].lstrip("#").strip()
 
     def rewrite(self, cells: list[nbformat.NotebookNode]) -> None:
         for cell in cells:
             if cell.cell_type == "markdown":
                 cell.source = self.markdown(cell.source)
-            elif (
-                self.solution
-            ):  # a code cell of a solution: collapsed until the student opens it
+            elif self.solution:
+                # a code cell of a solution: collapsed until the student opens it
                 cell.metadata.setdefault("jupyter", {}).update(
                     source_hidden=True, outputs_hidden=True
                 )
@@ -166,50 +156,42 @@ class MystToMarkdown:
     def markdown(self, source: str) -> str:
         """One Markdown cell. A solution between {solution-start} and {solution-end} may span
         cells: each cell's part of it becomes a <details> block of its own."""
-        segments = [
-            (self.solution, True, [])
-        ]  # (open solution or None, continued?, lines)
-        lines = source.splitlines()
-        index = 0
-        while index < len(lines):
-            if not DIRECTIVE.match(lines[index]):
-                segments[-1][2].append(self.line(lines[index]))
-                index += 1
-                continue
-            name, argument, options, body, index = split_directive(lines, index)
-            if name in ("solution-start", "solution-end"):
-                self.solution = argument if name == "solution-start" else None
-                segments.append((self.solution, False, []))
-            else:
-                segments[-1][2].append(self.directive(name, argument, options, body))
-        parts = []
-        for solution, continued, segment in segments:
-            text = "\n".join(segment)
-            if solution is None:
-                parts.append(text)
-            elif text.strip():
-                number, title = self.exercise(solution)
-                more = ", continued" if continued else (f" ({title})" if title else "")
+        text = MystText(source)
+        parts, first, continued = [], 0, True
+        for token in text.tokens:
+            directive = text.directive(token) if token.level == 0 else None
+            if directive and directive.name in ("solution-start", "solution-end"):
                 parts.append(
-                    details(SOLUTION_SUMMARY.format(number=number, more=more), text)
+                    self.part("\n".join(text.lines[first : token.map[0]]), continued)
                 )
-        return "\n".join(part for part in parts if part)
+                self.solution = (
+                    directive.argument if directive.name == "solution-start" else None
+                )
+                first, continued = token.map[1], False
+        parts.append(self.part("\n".join(text.lines[first:]), continued))
+        return "\n\n".join(part for part in parts if part)
 
-    def body(self, lines: list[str]) -> str:
-        """The inside of a directive, which may hold other directives."""
-        parts, index = [], 0
-        while index < len(lines):
-            if DIRECTIVE.match(lines[index]):
-                name, argument, options, inner, index = split_directive(lines, index)
-                parts.append(self.directive(name, argument, options, inner))
-            else:
-                parts.append(self.line(lines[index]))
-                index += 1
-        return "\n".join(parts)
+    def part(self, markdown: str, continued: bool) -> str:
+        """A part of a cell, in a <details> block if it is in a solution."""
+        text = self.translate(markdown).strip("\n")
+        if self.solution is None or not text.strip():
+            return text
+        number, title = self.exercise(self.solution)
+        more = ", continued" if continued else (f" ({title})" if title else "")
+        return details(SOLUTION_SUMMARY.format(number=number, more=more), text)
 
-    def line(self, line: str) -> str:
-        """A line of Markdown: cross-reference targets dropped, roles rewritten."""
-        return "" if TARGET.match(line) else self.roles(line)
+    def translate(self, markdown: str) -> str:
+        """Markdown with its directives (and those inside them), targets, comments and roles
+        rewritten."""
+        text = MystText(markdown)
+        for token in text.tokens:
+            if directive := text.directive(token):
+                text.replace_block(token, self.directive(directive))
+            elif token.type in ("myst_target", "myst_line_comment"):
+                # nothing that a reader of the website sees
+                text.replace_block(token, "")
+        text.replace_roles(self.role)
+        return text.rewritten()
 
     def exercise(self, label: str) -> tuple[int, str]:
         if label not in self.exercises:
@@ -218,28 +200,22 @@ class MystToMarkdown:
             )
         return self.exercises[label]
 
-    def directive(
-        self, name: str, argument: str, options: dict[str, str], lines: list[str]
-    ) -> str:
-        inner = self.body(lines)
-        if name == "exercise":
-            number, title = self.exercise(options["label"])
+    def directive(self, directive: Directive) -> str:
+        inner = self.translate(directive.body).strip("\n")
+        if directive.name == "exercise":
+            number, title = self.exercise(directive.options["label"])
             return (
                 f"### Exercise {number}"
                 + (f": {title}" if title else "")
                 + f"\n\n{inner}"
             )
-        if name == "solution":
-            number, title = self.exercise(argument)
-            return details(
-                SOLUTION_SUMMARY.format(
-                    number=number, more=f" ({title})" if title else ""
-                ),
-                inner,
-            )
-        if name in ADMONITIONS:
-            title = argument or name.capitalize()
-            if "dropdown" in options.get("class", ""):
+        if directive.name == "solution":
+            number, title = self.exercise(directive.argument)
+            more = f" ({title})" if title else ""
+            return details(SOLUTION_SUMMARY.format(number=number, more=more), inner)
+        if directive.name in ADMONITIONS:
+            title = directive.argument or directive.name.capitalize()
+            if "dropdown" in directive.options.get("class", ""):
                 return details(
                     f"<summary><b>{title}</b> (click to open)</summary>", inner
                 )
@@ -248,25 +224,28 @@ class MystToMarkdown:
                 for line in [f"**{title}**", "", *inner.splitlines()]
             )
         raise HandoutError(
-            f"the MyST directive {{{name}}} has no plain-Markdown form in the handout yet: "
+            f"the MyST directive {{{directive.name}}} has no plain-Markdown form in the handout yet: "
             "teach it to MystToMarkdown.directive in booktools/handout.py"
         )
 
-    def roles(self, line: str) -> str:
+    def role(self, role: Token) -> str | None:
         """{doc}`chapter` as a link to that notebook, {ref}`label` as the text the website shows,
-        {glue:text}`key` as the key in code type (unless kept for paste_glued_values)."""
-        if not self.keep_glue:
-            line = GLUE.sub(lambda match: f"`{match['key']}`", line)
-
-        def replace(match: re.Match) -> str:
-            target = match["target"] or match["text"]
-            if match["role"] == "doc":
-                return (
-                    f"[{match['text'] if match['target'] else target}]({target}.ipynb)"
-                )
-            return match["text"] if match["target"] else self.titles.get(target, target)
-
-        return ROLE.sub(replace, line)
+        {glue:text}`key` as the key in code type (None, kept, for paste_glued_values)."""
+        name = role.meta["name"]
+        if name == "glue:text":
+            return None if self.keep_glue else f"`{glue_reference(role.content)[1]}`"
+        if name not in ("doc", "ref"):
+            raise HandoutError(
+                f"the MyST role {{{name}}} has no plain-Markdown form in the handout yet: "
+                "teach it to MystToMarkdown.role in booktools/handout.py"
+            )
+        explicit = EXPLICIT_TITLE.fullmatch(role.content)
+        text, target = (
+            (explicit["text"], explicit["target"]) if explicit else ("", role.content)
+        )
+        if name == "doc":
+            return f"[{text or target}]({target}.ipynb)"
+        return text or self.titles.get(target, target)
 
 
 def clean_notebook(source: Path, keep_glue: bool = False) -> nbformat.NotebookNode:
@@ -274,7 +253,10 @@ def clean_notebook(source: Path, keep_glue: bool = False) -> nbformat.NotebookNo
     keep_glue: leave the {glue:text} roles, to be filled in by paste_glued_values once it has run."""
     notebook = jupytext.read(source)
     notebook.metadata.pop("jupytext", None)
-    MystToMarkdown(notebook.cells, keep_glue).rewrite(notebook.cells)
+    try:
+        MystToMarkdown(notebook.cells, keep_glue).rewrite(notebook.cells)
+    except (HandoutError, MystMarkupError) as error:
+        raise HandoutError(f"{source.name}: {error}") from None
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs = []
@@ -315,27 +297,50 @@ def glued_values(notebook: nbformat.NotebookNode) -> dict[str, str]:
     return values
 
 
+def format_glued_value(text: str, format_spec: str) -> str:
+    """A glued text/plain value, formatted as myst-nb's {glue:text} role formats it on the website:
+    a Python literal is read as its value, then converted to suit the format's type letter."""
+    try:
+        value = ast.literal_eval(text)
+    except (SyntaxError, ValueError):
+        value = text
+    if not format_spec:
+        return str(value)
+    kind = format_spec[-1]
+    if kind == "s":
+        value = str(value)
+    elif kind in "bcdoxX":
+        value = int(value)
+    elif kind in "eEfFgGn%":
+        value = float(value)
+    return format(value, format_spec)
+
+
 def paste_glued_values(notebooks: dict[str, nbformat.NotebookNode]) -> None:
     """Replace every {glue:text} role of executed notebooks by its value, formatted as the website
     formats it; the value may come from another of the notebooks."""
-    from myst_nb.core.variables import format_plain_text
-
     values = {stem: glued_values(notebook) for stem, notebook in notebooks.items()}
     for stem, notebook in notebooks.items():
 
-        def paste(match: re.Match, stem: str = stem) -> str:
-            chapter = match["chapter"] or stem
-            if match["key"] not in values.get(chapter, {}):
+        def paste(role: Token, stem: str = stem) -> str | None:
+            if role.meta["name"] != "glue:text":
+                return None
+            chapter, key, format_spec = glue_reference(role.content)
+            chapter = chapter or stem
+            if key not in values.get(chapter, {}):
                 raise HandoutError(
-                    f"{stem} pastes {match['key']!r} from {chapter}, which did not record it with glue()"
+                    f"{stem} pastes {key!r} from {chapter}, which did not record it with glue()"
                 )
-            return format_plain_text(
-                values[chapter][match["key"]], match["format"] or ""
-            )
+            return format_glued_value(values[chapter][key], format_spec)
 
         for cell in notebook.cells:
             if cell.cell_type == "markdown":
-                cell.source = GLUE.sub(paste, cell.source)
+                text = MystText(cell.source)
+                try:
+                    text.replace_roles(paste)
+                except MystMarkupError as error:
+                    raise HandoutError(f"{stem}: {error}") from None
+                cell.source = text.rewritten()
 
 
 def write_handout(outdir: Path, book: Path = BOOK, executed: bool = False) -> Path:

@@ -5,6 +5,7 @@ import pytest
 
 from booktools import handout
 from booktools.book import BOOK, toc_chapters
+from booktools.myst_markdown import PARSER
 
 # the front matter of a MyST chapter, as jupytext reads it
 HEADER = """\
@@ -203,6 +204,52 @@ def markdown_cells(notebook) -> list[str]:
     return [cell.source for cell in notebook.cells if cell.cell_type == "markdown"]
 
 
+def myst_markup(markdown: str) -> list[str]:
+    """The MyST markup that the website's parser finds in markdown (JupyterLab shows it raw): the
+    first line of each directive, target and comment, and each role."""
+    lines, left = markdown.split("\n"), []
+    for token in PARSER.parse(markdown):
+        if token.type in ("colon_fence", "myst_target", "myst_line_comment") or (
+            token.type == "fence" and token.info.startswith("{")
+        ):
+            left.append(lines[token.map[0]])
+        left += [
+            f"{{{child.meta['name']}}}`{child.content}`"
+            for child in token.children or []
+            if child.type == "myst_role"
+        ]
+    return left
+
+
+def test_myst_markup_finds_directives_targets_comments_and_roles_but_not_code():
+    markdown = """\
+(top)=
+# Top
+
+% a comment
+
+See {ref}`top`, not ``{ref}`code` ``.
+
+```{note}
+A note.
+```
+
+```
+{doc}`code`
+```
+
+:::{exercise}
+:::
+"""
+    assert myst_markup(markdown) == [
+        "(top)=",
+        "% a comment",
+        "{ref}`top`",
+        "```{note}",
+        ":::{exercise}",
+    ]
+
+
 def test_exercises_become_headings_and_solutions_closed_details(tmp_path):
     (tmp_path / "tasks.md").write_text(EXERCISES)
     notebook = handout.clean_notebook(tmp_path / "tasks.md")
@@ -233,12 +280,7 @@ def test_exercises_become_headings_and_solutions_closed_details(tmp_path):
         cell.metadata.get("jupyter", {}).get("source_hidden", False) for cell in code
     ] == [True, False]
     for text in markdown_cells(notebook):
-        assert (
-            not handout.DIRECTIVE.search(text)
-            and "{ref}" not in text
-            and "{doc}" not in text
-        )
-        assert "(tasks)=" not in text
+        assert not myst_markup(text), text
 
 
 def test_a_solution_to_an_unknown_exercise_is_a_clear_error(tmp_path):
@@ -267,12 +309,7 @@ def test_no_myst_markup_is_left_in_the_book_s_handout(stem):
     source = (BOOK / f"{stem}.md").read_text()
     notebook = handout.clean_notebook(BOOK / f"{stem}.md")
     text = "\n".join(markdown_cells(notebook))
-    left = [
-        line
-        for line in text.splitlines()
-        if handout.DIRECTIVE.match(line) or handout.TARGET.match(line)
-    ]
-    left += handout.ROLE.findall(text) + handout.GLUE.findall(text)
+    left = [markup for cell in markdown_cells(notebook) for markup in myst_markup(cell)]
     assert not left, (
         f"{stem}: MyST markup that JupyterLab would show as raw text: {left}"
     )
@@ -280,3 +317,150 @@ def test_no_myst_markup_is_left_in_the_book_s_handout(stem):
     assert text.count("<b>Solution to exercise") >= source.count(
         "{solution}"
     ) + source.count("{solution-start}")
+
+
+CODE_AND_NESTING = (
+    HEADER
+    + """
+(tasks)=
+
+# Tasks
+
+Write ``{ref}`tasks` `` to get {ref}`tasks`. An exercise is written like this:
+
+````markdown
+:::{exercise} Not an exercise
+:label: not-one
+:::
+````
+
+::::{exercise} The only one
+:label: only
+
+````{admonition} A hint with code
+:class: dropdown
+```python
+answer = "{doc}`not-a-link`"
+```
+````
+::::
+
+1. Read {doc}`one`:
+
+   :::{note}
+   Then try {ref}`only`.
+   :::
+2. Then the rest.
+"""
+)
+
+
+def test_markup_inside_code_stays_and_directives_nest_anywhere(tmp_path):
+    (tmp_path / "tasks.md").write_text(CODE_AND_NESTING)
+    (markdown,) = markdown_cells(handout.clean_notebook(tmp_path / "tasks.md"))
+    assert markdown == (
+        """\
+# Tasks
+
+Write ``{ref}`tasks` `` to get Tasks. An exercise is written like this:
+
+````markdown
+:::{exercise} Not an exercise
+:label: not-one
+:::
+````
+
+### Exercise 1: The only one
+
+<details>
+<summary><b>A hint with code</b> (click to open)</summary>
+
+```python
+answer = "{doc}`not-a-link`"
+```
+
+</details>
+
+1. Read [one](one.ipynb):
+
+   > **Note**
+   >
+   > Then try Exercise 1 (The only one).
+2. Then the rest."""
+    )
+
+
+def test_an_unknown_role_is_a_clear_error(tmp_path):
+    (tmp_path / "bad.md").write_text(EXERCISES.replace("{doc}`one`", "{term}`jet`"))
+    with pytest.raises(
+        handout.HandoutError,
+        match=r"bad.md: the MyST role \{term\} has no plain-Markdown form",
+    ):
+        handout.clean_notebook(tmp_path / "bad.md")
+
+
+def test_an_unclosed_directive_is_a_clear_error(tmp_path):
+    (tmp_path / "bad.md").write_text(
+        EXERCISES.replace("Use `np.histogram`.\n:::\n", "Use `np.histogram`.\n")
+    )
+    with pytest.raises(
+        handout.HandoutError,
+        match="bad.md: the MyST directive `:::{admonition} Hint` is never closed by a line `:::`",
+    ):
+        handout.clean_notebook(tmp_path / "bad.md")
+
+
+def test_glued_numbers_are_pasted_where_the_parser_finds_their_roles():
+    record = nbformat.v4.new_output(
+        "display_data",
+        data={"text/plain": "80.3692"},
+        metadata={"scrapbook": {"name": "w_mass", "mime_prefix": ""}},
+    )
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("glue('w_mass', 80.3692)", outputs=[record]),
+            nbformat.v4.new_markdown_cell(
+                "| W | {glue:text}`w_mass:.1f` GeV | {glue:text}`one.md::w_mass:.0f` |\n"
+                "|---|---|---|\n\n"
+                "Written ``{glue:text}`w_mass:.1f` ``: {glue:text}`w_mass`."
+            ),
+        ]
+    )
+    handout.paste_glued_values({"one": notebook})
+    assert notebook.cells[1].source == (
+        "| W | 80.4 GeV | 80 |\n|---|---|---|\n\n"
+        "Written ``{glue:text}`w_mass:.1f` ``: 80.3692."
+    )
+
+
+@pytest.mark.parametrize(
+    ("role", "reference"),
+    [
+        ("w_mass:.1f", (None, "w_mass", ".1f")),
+        ("n_seeds", (None, "n_seeds", "")),
+        (
+            "21-main-project-solutions.md::auc_q:.2f",
+            ("21-main-project-solutions", "auc_q", ".2f"),
+        ),
+    ],
+)
+def test_glue_reference(role, reference):
+    assert handout.glue_reference(role) == reference
+
+
+@pytest.mark.parametrize(
+    ("text", "format_spec", "shown"),
+    [
+        ("80.3692", ".1f", "80.4"),
+        ("0.9234", ".0%", "92%"),
+        ("0.0123", "+.2f", "+0.01"),
+        ("12", "d", "12"),
+        ("12.0", "", "12.0"),
+        ("'W boson'", "", "W boson"),
+        ("array([1, 2])", "", "array([1, 2])"),
+    ],
+)
+def test_glued_values_are_formatted_as_the_website_formats_them(
+    text, format_spec, shown
+):
+    assert handout.format_glued_value(text, format_spec) == shown
