@@ -39,8 +39,8 @@ import pandas as pd
 
 import jetimages
 from jetimages import features, physics, simulation
-from jetimages.dataset import software_versions
 from jetimages.generate import generate
+from jetimages.schema import software_versions
 from jetimages.simulation import make_pythia, simulate_block
 from jetlearn.results import write_results
 

@@ -1,4 +1,9 @@
-"""The data tool's command line: `python -m jetimages generate` and `... merge`."""
+"""The data tool's command line: `python -m jetimages generate` and `... merge`.
+
+The only module that knows the options: it passes them to generate and merge as
+keyword arguments, and prints the library's errors with the options named again, each
+kind with its exit status.
+"""
 
 import argparse
 import signal
@@ -6,15 +11,21 @@ import sys
 import textwrap
 import threading
 
-from .cluster import ClusterError
-from .dataset import DataToolError
+from .errors import (
+    ClusterError,
+    DamagedInputError,
+    DataToolError,
+    NotFoundError,
+    OutOfSpaceError,
+    UsageError,
+)
 
 REPLACING = (
     "An existing output file is replaced, whole and only once the new one is complete, "
     "if it is a dataset of this tool; anything else, or a read-only file, only with "
     "--force. A replaced file keeps its permissions."
 )
-EXIT_STATUSES = """exit status:
+EXIT_STATUS_HELP = """exit status:
   0    the output was written
   1    the machine or the cluster failed: not enough disk space, an I/O error, a Dask
        worker with other versions
@@ -24,6 +35,26 @@ EXIT_STATUSES = """exit status:
        schema, or inconsistent in itself; make it again
   130  interrupted by Ctrl-C; 143 stopped by SIGTERM (outputs untouched either way)"""
 INTERRUPTED = "outputs are replaced whole or not at all, never left half-written"
+# the exit status of each kind of the library's errors, as EXIT_STATUS_HELP lists them
+EXIT_STATUSES = {
+    UsageError: 2,
+    NotFoundError: 2,
+    DamagedInputError: 3,
+    OutOfSpaceError: 1,
+    ClusterError: 1,
+}
+# the option of each keyword argument of generate and merge, as error messages name them
+OPTIONS = {
+    "out": "--out",
+    "constituents_out": "--constituents-out",
+    "jets_per_class": "--jets-per-class",
+    "seed": "--seed",
+    "shard": "--shard",
+    "shards": "--shards",
+    "workers": "--workers",
+    "dask": "--dask",
+    "force": "--force",
+}
 
 
 class Terminated(KeyboardInterrupt):
@@ -39,7 +70,7 @@ def parser() -> argparse.ArgumentParser:
     command_line = argparse.ArgumentParser(
         prog="python -m jetimages",
         description=__doc__,
-        epilog=EXIT_STATUSES,
+        epilog=EXIT_STATUS_HELP,
         formatter_class=formatter,
     )
     commands = command_line.add_subparsers(dest="command", required=True)
@@ -51,7 +82,7 @@ def parser() -> argparse.ArgumentParser:
         "generate",
         help="simulate jets and write a dataset (or one shard of it)",
         description=textwrap.fill(f"Simulate jets and write a dataset. {REPLACING}"),
-        epilog=EXIT_STATUSES,
+        epilog=EXIT_STATUS_HELP,
         formatter_class=formatter,
     )
     make.add_argument(
@@ -98,7 +129,7 @@ def parser() -> argparse.ArgumentParser:
         "merge",
         help="join shard files into one shuffled dataset",
         description=textwrap.fill(f"Join shards into one dataset. {REPLACING}"),
-        epilog=EXIT_STATUSES,
+        epilog=EXIT_STATUS_HELP,
         formatter_class=formatter,
     )
     join.add_argument("shards", nargs="+", help="the shard files")
@@ -128,7 +159,15 @@ def run(args: argparse.Namespace):
             dask=args.dask,
             force=args.force,
         )
-    return merge(args.shards, args.out, args.constituents_out, force=args.force)
+    return merge(
+        args.shards, args.out, constituents_out=args.constituents_out, force=args.force
+    )
+
+
+def exit_status(error: DataToolError) -> int:
+    return next(
+        status for kind, status in EXIT_STATUSES.items() if isinstance(error, kind)
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,9 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         path = run(args)
     except DataToolError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return error.exit_status
-    except (OSError, ClusterError) as error:  # the machine or the cluster failed
+        print(f"error: {error.message(OPTIONS)}", file=sys.stderr)
+        return exit_status(error)
+    except OSError as error:  # the machine failed: an I/O error
         print(f"error: {error}", file=sys.stderr)
         return 1
     except Terminated:

@@ -35,7 +35,9 @@ def check_environment(data_file: str | Path = "data/jet-images.h5") -> dict[str,
         raise ModuleNotFoundError(
             f"the book needs {', '.join(missing)}, which cannot be imported. {INSTALL_HINT}"
         )
-    from .dataset import REGENERATE_HINT, constituents_path
+    # imported only now: the checks above must run even where h5py or numpy is missing
+    from .dataset import REGENERATE_HINT
+    from .schema import constituents_path
 
     for path in (Path(data_file), constituents_path(data_file)):
         if not path.is_file():

@@ -1,6 +1,8 @@
-"""Make a dataset file from simulation blocks: on this machine's cores, on a Dask
-cluster, or as shards to merge later. Every argument and output path is checked before
-the first event."""
+"""Make a dataset from simulation blocks: on this machine's cores, on a Dask cluster,
+or as shards that `merge` joins later. The plan of blocks and the shuffle of rows live
+here, so that a merged dataset is the same bytes as one made whole. Every argument and
+output path is checked before the first event.
+"""
 
 import contextlib
 import ctypes
@@ -17,14 +19,72 @@ import h5py
 import numpy as np
 from tqdm import tqdm
 
-from . import dataset, physics
-from .cluster import connect, results
-from .dataset import DamagedInputError, NotFoundError, UsageError
+from . import physics, schema
+from .dask_backend import connect, results
+from .dataset import read_file
+from .errors import DamagedInputError, NotFoundError, UsageError
+from .safe_output import (
+    InterruptsHeld,
+    check_dataset_output,
+    check_dataset_outputs,
+    check_free_space,
+    locked_outputs,
+    write_dataset,
+)
 from .simulation import Block, simulate_block
 
 # NumPy's seeds are non-negative; the file stores the seed as a 64-bit signed integer
 MAX_SEED = 2**63 - 1
 SHARD_HINT = "Make that shard again with the generate command that made the others."
+# the block numbers of one class must fit the on-disk type of the 'block' column
+MAX_JETS_PER_CLASS = (
+    int(np.iinfo(schema.ARRAYS["block"].dtype).max) + 1
+) * schema.BLOCK_SIZE
+
+
+def block_plan(jets_per_class: int) -> list[tuple[str, int, int]]:
+    """Every (class label, block number, jets in that block) that a dataset of this size
+    needs."""
+    if not 0 < jets_per_class <= MAX_JETS_PER_CLASS:
+        raise UsageError(
+            "{jets_per_class}: jets per class must be a positive number up to {most} "
+            "(block numbers must fit the uint16 'block' column), not {given}",
+            most=MAX_JETS_PER_CLASS,
+            given=jets_per_class,
+        )
+    plan = []
+    for label in physics.LABELS:
+        for block, start in enumerate(range(0, jets_per_class, schema.BLOCK_SIZE)):
+            plan.append((label, block, min(schema.BLOCK_SIZE, jets_per_class - start)))
+    return plan
+
+
+def shuffle_rows(arrays: dict[str, np.ndarray], seed: int) -> dict[str, np.ndarray]:
+    """Put rows in canonical (class, block, row) order, then shuffle them with the
+    dataset's seed."""
+    order = np.lexsort((arrays["row_in_block"], arrays["block"], arrays["labels"]))
+    permutation = order[np.random.default_rng(seed).permutation(len(order))]
+    return {name: array[permutation] for name, array in arrays.items()}
+
+
+# What generate and merge check is free before they start: bytes per jet, measured on
+# the committed files (410 for the images, 612 for the constituents) plus a margin, and
+# per file.
+BYTES_PER_JET = {"images": 500, "constituents": 750}
+BYTES_PER_FILE = 2**20
+
+
+def estimated_size(names: list[str], jets: int) -> int:
+    """About how many bytes a file of the arrays `names` of `jets` simulated jets
+    takes."""
+    files = {schema.ARRAYS[name].file for name in names} - {"both"}
+    return BYTES_PER_FILE + jets * sum(BYTES_PER_JET[file] for file in files)
+
+
+def _free_space_for(targets: dict[Path, list[str]], jets: int) -> None:
+    """check_free_space, estimated before the jets are made, for the files `targets`."""
+    sizes = {path: estimated_size(names, jets) for path, names in targets.items()}
+    check_free_space(sizes, estimated=True)
 
 
 def _run_block(task: tuple[str, int, int, int]) -> Block:
@@ -65,11 +125,11 @@ def _local_results(
 
 
 def simulate_blocks(
-    tasks: list[tuple[str, int, int]], seed: int, workers: int, client=None
+    tasks: list[tuple[str, int, int]], seed: int, workers: int, client
 ) -> dict[str, np.ndarray]:
-    """Run the (label, block, n_jets) tasks on `workers` processes, or on the Dask
-    cluster of `client` (see cluster.connect); rows in (class, block, row) order,
-    whoever simulated them."""
+    """Run the (label, block, n_jets) tasks on `workers` processes, or, if `client` is
+    not None, on its Dask cluster (see dask_backend.connect); rows in (class, block,
+    row) order, whoever simulated them."""
     jobs = [(label, block, n_jets, seed) for label, block, n_jets in tasks]
     outputs = (
         _local_results(jobs, workers)
@@ -88,8 +148,7 @@ def simulate_blocks(
             bar.update(len(block))
     blocks.sort(key=lambda b: (physics.LABELS.index(b.label), b.block))
     return {
-        name: np.concatenate([b.arrays[name] for b in blocks])
-        for name in dataset.ARRAYS
+        name: np.concatenate([b.arrays[name] for b in blocks]) for name in schema.ARRAYS
     }
 
 
@@ -98,16 +157,21 @@ def shard_tasks(
 ) -> list[tuple[str, int, int]]:
     """The (label, block, n_jets) tasks of one shard: every shards-th block of the plan,
     from `shard` on."""
-    plan = dataset.block_plan(jets_per_class)
+    plan = block_plan(jets_per_class)
     if not 1 <= shards <= len(plan):
         raise UsageError(
-            f"--shards: the number of shards must be between 1 and {len(plan)}, the "
-            f"number of simulation blocks of {jets_per_class} jets per class (so that "
-            f"no shard is empty), not {shards}"
+            "{shards}: the number of shards must be between 1 and {blocks}, the number "
+            "of simulation blocks of {per_class} jets per class (so that no "
+            "shard is empty), not {given}",
+            blocks=len(plan),
+            per_class=jets_per_class,
+            given=shards,
         )
     if not 0 <= shard < shards:
         raise UsageError(
-            f"--shard: shard must be between 0 and {shards - 1}, not {shard}"
+            "{shard}: shard must be between 0 and {last}, not {given}",
+            last=shards - 1,
+            given=shard,
         )
     return plan[shard::shards]
 
@@ -115,7 +179,9 @@ def shard_tasks(
 def check_seed(seed: int) -> None:
     if not 0 <= seed <= MAX_SEED:
         raise UsageError(
-            f"--seed: the seed must be a whole number from 0 to {MAX_SEED}, not {seed}"
+            "{seed}: the seed must be a whole number from 0 to {most}, not {given}",
+            most=MAX_SEED,
+            given=seed,
         )
 
 
@@ -171,8 +237,8 @@ def _quiet_local_cluster():
 
 @contextlib.contextmanager
 def _dask_client(address: str, workers: int | None):
-    """cluster.connect, so that Ctrl-C or a kill gives one line: one that comes while
-    the cluster starts is raised once it has started and can be shut down; and the
+    """dask_backend.connect, so that Ctrl-C or a kill gives one line: one that comes
+    while the cluster starts is raised once it has started and can be shut down; and the
     shutdown's warnings after it (workers stopped mid-block) are expected, so not
     shown."""
     logger = logging.getLogger("distributed")
@@ -180,17 +246,24 @@ def _dask_client(address: str, workers: int | None):
         # runs last, once the cluster is shut down
         stack.callback(logger.setLevel, logger.level)
         try:
-            with dataset._InterruptsHeld():
+            with InterruptsHeld():
                 if address == "local":
                     stack.enter_context(_quiet_local_cluster())
-                try:
-                    client = stack.enter_context(connect(address, workers))
-                except ValueError as error:  # no scheduler there, or a bad --workers
-                    raise UsageError(str(error)) from None
+                client = stack.enter_context(connect(address, workers))
             yield client
         except BaseException:
             logger.setLevel(logging.CRITICAL)
             raise
+
+
+def _constituents_out(
+    out: str | os.PathLike, constituents_out: str | os.PathLike | None, force: bool
+) -> str | os.PathLike:
+    """The constituents file of a whole dataset: `constituents_out`, or by default the
+    one beside `out` (schema.constituents_path), once `out` is checked."""
+    if constituents_out is not None:
+        return constituents_out
+    return schema.constituents_path(check_dataset_output(out, force=force))
 
 
 def generate(
@@ -209,54 +282,48 @@ def generate(
     block order).
 
     A whole dataset is two files: `out` and `constituents_out` (by default beside `out`,
-    see dataset.constituents_path); a shard is the one file `out`. With `dask`, the
+    see schema.constituents_path); a shard is the one file `out`. With `dask`, the
     address of a Dask scheduler or "local", the blocks run on that cluster
-    (cluster.connect); the bytes are the same. Every argument and both output paths are
-    checked before the first event is simulated; an existing file is replaced only if it
-    is a dataset of this tool, or with `force`. The outputs are locked from then on
-    (dataset.locked_outputs), and their free space checked against an estimate.
+    (dask_backend.connect); the bytes are the same. Every argument and both output paths
+    are checked before the first event is simulated; an existing file is replaced only
+    if it is a dataset of this tool, or with `force`. The outputs are locked from then
+    on (safe_output.locked_outputs), and their free space checked against an estimate.
     """
     tasks = shard_tasks(jets_per_class, shard, shards)
     check_seed(seed)
     if workers is not None and workers < 1:
         raise UsageError(
-            f"--workers: the number of processes must be at least 1, not {workers}"
+            "{workers}: the number of processes must be at least 1, not {given}",
+            given=workers,
         )
     if shards > 1:
         if constituents_out is not None:
             raise UsageError(
-                "--constituents-out: a shard is one file holding every array; give it "
+                "{constituents_out}: a shard is one file holding every array; give it "
                 "to merge instead"
             )
-        targets = dataset.prepare_outputs(out, force=force)
+        targets = check_dataset_outputs(out, force=force)
     else:
-        if constituents_out is None:
-            out = dataset.prepare_output(out, force=force)
-            constituents_out = dataset.constituents_path(out)
-        targets = dataset.prepare_outputs(out, constituents_out, force)
+        constituents_out = _constituents_out(out, constituents_out, force)
+        targets = check_dataset_outputs(out, constituents_out, force=force)
 
-    jets = sum(n for _, _, n in tasks)
     with contextlib.ExitStack() as locked:
-        with contextlib.ExitStack() as cluster:  # connecting checks --dask
+        with contextlib.ExitStack() as cluster:  # connecting checks the address
             client = None
             if dask is not None:
                 client = cluster.enter_context(_dask_client(dask, workers))
-            locks = locked.enter_context(dataset.locked_outputs(targets))
-            sizes = {
-                path: dataset.estimated_size(names, jets)
-                for path, names in targets.items()
-            }
-            dataset.check_free_space(sizes, estimated=True)
+            locks = locked.enter_context(locked_outputs(targets))
+            _free_space_for(targets, jets=sum(n for _, _, n in tasks))
             arrays = simulate_blocks(
                 tasks, seed, workers or os.cpu_count() or 1, client
             )
         # the cluster is shut down: writing needs no workers
-        attrs = dataset.file_attributes(seed, jets_per_class)
+        attrs = schema.file_attributes(seed, jets_per_class)
         if shards > 1:
             attrs.update(shard=shard, shards=shards)
-            return dataset.write_dataset(out, arrays, attrs, force=force, locks=locks)
-        arrays = dataset.shuffle_rows(arrays, seed)
-        return dataset.write_dataset(
+            return write_dataset(out, arrays, attrs, force=force, locks=locks)
+        arrays = shuffle_rows(arrays, seed)
+        return write_dataset(
             out, arrays, attrs, constituents_out, force=force, locks=locks
         )
 
@@ -288,7 +355,10 @@ def _check_shard_set(shards: list[tuple[Path, dict[str, np.ndarray], dict]]) -> 
                 for key in differing
             )
             raise UsageError(
-                f"{path} is not a shard of the same dataset as {first_path} ({details})"
+                "{path} is not a shard of the same dataset as {first} ({details})",
+                path=path,
+                first=first_path,
+                details=details,
             )
 
     total, jets_per_class = int(first["shards"]), int(first["jets_per_class"])
@@ -297,17 +367,26 @@ def _check_shard_set(shards: list[tuple[Path, dict[str, np.ndarray], dict]]) -> 
         index = int(attrs["shard"])
         if not 0 <= index < total:
             raise DamagedInputError(
-                f"{path} says it is shard {index} of {total}, which does not exist"
+                "{path} says it is shard {index} of {total}, which does not exist",
+                path=path,
+                index=index,
+                total=total,
             )
         if index in seen:
             raise UsageError(
-                f"{path} and {seen[index]} are both shard {index} of {total}: give "
-                "each shard once"
+                "{path} and {other} are both shard {index} of {total}: give each shard "
+                "once",
+                path=path,
+                other=seen[index],
+                index=index,
+                total=total,
             )
         seen[index] = path
     missing = sorted(set(range(total)) - seen.keys())
     if missing:
-        raise UsageError(f"shards {missing} of {total} are missing")
+        raise UsageError(
+            "shards {missing} of {total} are missing", missing=missing, total=total
+        )
     for path, arrays, attrs in shards:
         _check_shard_blocks(
             path, arrays, shard_tasks(jets_per_class, int(attrs["shard"]), total)
@@ -336,21 +415,28 @@ def _check_shard_blocks(
         )
         label, block = wrong[0]
         raise DamagedInputError(
-            f"{path} does not hold the blocks its shard number says (first difference: "
-            f"class {physics.LABELS[label]}, block {block}: {found.get(wrong[0], 0)} "
-            f"jets, expected {expected.get(wrong[0], 0)}). {SHARD_HINT}"
+            "{path} does not hold the blocks its shard number says (first difference: "
+            "class {label}, block {block}: {found} jets, expected {expected}). {hint}",
+            path=path,
+            label=physics.LABELS[label],
+            block=block,
+            found=found.get(wrong[0], 0),
+            expected=expected.get(wrong[0], 0),
+            hint=SHARD_HINT,
         )
-    # every (label, block, row) appears once (dataset._check_arrays), so rows below
-    # n_jets are all of them
+    # every (label, block, row) appears once (read_file checks), so rows below n_jets
+    # are all of them
     if np.any(arrays["row_in_block"] >= counts[block_of_row]):
         raise DamagedInputError(
-            f"{path} has rows numbered beyond the size of their block. {SHARD_HINT}"
+            "{path} has rows numbered beyond the size of their block. {hint}",
+            path=path,
+            hint=SHARD_HINT,
         )
 
 
 def _is_shard(path: Path) -> bool:
     """False for a readable HDF5 file without a shard number; True otherwise, so that
-    reading the file (dataset._read_file) can say what else is wrong with it."""
+    reading the file (dataset.read_file) can say what else is wrong with it."""
     try:
         with h5py.File(path, "r") as file:
             return {"shard", "shards"} <= file.attrs.keys()
@@ -361,8 +447,8 @@ def _is_shard(path: Path) -> bool:
 def merge(
     shard_paths: list[str | os.PathLike],
     out: str | os.PathLike,
-    constituents_out: str | os.PathLike | None = None,
     *,
+    constituents_out: str | os.PathLike | None = None,
     force: bool = False,
 ) -> Path:
     """Join the shards of one dataset into the shuffled files that `generate` would have
@@ -375,46 +461,46 @@ def merge(
     """
     if not shard_paths:
         raise UsageError("merge needs at least one shard file")
-    if constituents_out is None:
-        constituents_out = dataset.constituents_path(
-            dataset.prepare_output(out, force=force)
-        )
-    targets = dataset.prepare_outputs(out, constituents_out, force)
+    constituents_out = _constituents_out(out, constituents_out, force)
+    targets = check_dataset_outputs(out, constituents_out, force=force)
     for path in map(Path, shard_paths):
         if not path.is_file():
-            raise NotFoundError(f"shard file {path} does not exist (or is not a file)")
+            raise NotFoundError(
+                "shard file {path} does not exist (or is not a file)", path=path
+            )
         for target in targets:
             if target.exists() and os.path.samefile(path, target):
                 raise UsageError(
-                    f"the output {target} is the shard {path}: writing it would "
-                    "destroy an input; choose another name"
+                    "the output {target} is the shard {path}: writing it would destroy "
+                    "an input; choose another name",
+                    target=target,
+                    path=path,
                 )
         if not _is_shard(path):
             raise UsageError(
-                f"{path} is not a shard (it has no 'shard' attribute); merge takes the "
-                "files of generate --shards"
+                "{path} is not a shard (it has no 'shard' attribute); merge takes the "
+                "files that generate writes with {shards}",
+                path=path,
             )
 
     shards = [
-        (Path(path), *dataset._read_file(Path(path), list(dataset.ARRAYS), SHARD_HINT))
+        (Path(path), *read_file(Path(path), list(schema.ARRAYS), SHARD_HINT))
         for path in shard_paths
     ]
     _check_shard_set(shards)
-    with dataset.locked_outputs(targets) as locks:
-        jets = sum(len(arrays["labels"]) for _, arrays, _ in shards)
-        sizes = {
-            path: dataset.estimated_size(names, jets) for path, names in targets.items()
-        }
-        dataset.check_free_space(sizes, estimated=True)
+    with locked_outputs(targets) as locks:
+        _free_space_for(
+            targets, jets=sum(len(arrays["labels"]) for _, arrays, _ in shards)
+        )
         joined = {
             name: np.concatenate([arrays[name] for _, arrays, _ in shards])
-            for name in dataset.ARRAYS
+            for name in schema.ARRAYS
         }
         attrs = shards[0][2]
         seed = int(attrs["seed"])
         # the same attributes, in the same order, as a whole-dataset run writes;
         # versions from the shards
-        merged_attrs = dataset.file_attributes(seed, int(attrs["jets_per_class"]))
+        merged_attrs = schema.file_attributes(seed, int(attrs["jets_per_class"]))
         merged_attrs.update(
             {
                 key: str(value)
@@ -422,7 +508,7 @@ def merge(
                 if key.startswith("version_")
             }
         )
-        joined = dataset.shuffle_rows(joined, seed)
-        return dataset.write_dataset(
+        joined = shuffle_rows(joined, seed)
+        return write_dataset(
             out, joined, merged_attrs, constituents_out, force=force, locks=locks
         )

@@ -270,7 +270,7 @@ class Block:
     block: int
     arrays: dict[
         str, np.ndarray
-    ]  # one row per jet; names and meaning as in dataset.ARRAYS
+    ]  # one row per jet; names and meaning as in schema.ARRAYS
     events_generated: int
 
     def __len__(self) -> int:
@@ -311,13 +311,8 @@ def jet_arrays(jets: list[np.ndarray], label: str, block: int) -> dict[str, np.n
     }
 
 
-def simulate_block(
-    label: str, seed: int, block: int, n_jets: int, progress=None
-) -> Block:
-    """Generate events until n_jets jets of this class are accepted, then image and featurize them.
-
-    progress, if given, is called with the number of jets accepted by each batch of events.
-    """
+def simulate_block(label: str, seed: int, block: int, n_jets: int) -> Block:
+    """Generate events until n_jets jets of this class are accepted, then image and featurize them."""
     jet_class = physics.jet_class(label)
     pythia = make_pythia(label, pythia_seed(seed, label, block))
     species = _Species(pythia.particleData)
@@ -330,8 +325,7 @@ def simulate_block(
         batch_size = min(MAX_EVENTS_PER_BATCH, (n_jets - len(accepted)) * 5 // 4 + 4)
         events, truths = read_events(pythia, batch_size, jet_class, species)
         events_generated += batch_size
-        new = select_jets(events, truths, jet_class)[: n_jets - len(accepted)]
-        accepted.extend(new)
-        if progress is not None:
-            progress(len(new))
+        accepted.extend(
+            select_jets(events, truths, jet_class)[: n_jets - len(accepted)]
+        )
     return Block(label, block, jet_arrays(accepted, label, block), events_generated)

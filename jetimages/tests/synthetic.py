@@ -5,8 +5,9 @@ from pathlib import Path
 
 import numpy as np
 
-from jetimages import dataset, physics
-from jetimages.generate import shard_tasks
+from jetimages import physics, schema
+from jetimages.generate import block_plan, shard_tasks, shuffle_rows
+from jetimages.safe_output import write_dataset
 
 
 def arrays_for(
@@ -22,7 +23,7 @@ def arrays_for(
         "row_in_block": np.concatenate([np.arange(n) for _, _, n in tasks]),
     }
     rows = len(arrays["labels"])
-    for name, spec in dataset.ARRAYS.items():
+    for name, spec in schema.ARRAYS.items():
         if name not in arrays:
             arrays[name] = (
                 rng.integers(0, 100, (rows, *spec.shape))
@@ -32,34 +33,35 @@ def arrays_for(
     return arrays
 
 
-def write_whole(path: Path, jets_per_class: int = 3, seed: int = 1) -> Path:
+# every dataset and shard of these tests: 3 jets per class, each class one block
+JETS_PER_CLASS = 3
+SEED = 1
+
+
+def write_whole(path: Path) -> Path:
     """A whole dataset (images file at `path`, constituents beside it), as generate writes one."""
-    arrays = arrays_for(dataset.block_plan(jets_per_class))
-    attrs = dataset.file_attributes(seed, jets_per_class)
-    return dataset.write_dataset(
-        path, dataset.shuffle_rows(arrays, seed), attrs, dataset.constituents_path(path)
+    arrays = arrays_for(block_plan(JETS_PER_CLASS))
+    attrs = schema.file_attributes(SEED, JETS_PER_CLASS)
+    return write_dataset(
+        path, shuffle_rows(arrays, SEED), attrs, schema.constituents_path(path)
     )
 
 
-def write_shard(
-    path: Path, size: int, shard: int, shards: int, seed: int = 1, **attrs
-) -> Path:
+def write_shard(path: Path, size: int, shard: int, shards: int, **attrs) -> Path:
     """Shard `shard` of `shards` of `size` jets per class, as generate --shard --shards writes it;
     `attrs` override attributes."""
     tasks = shard_tasks(size, shard, shards)
     all_attrs = {
-        **dataset.file_attributes(seed, size),
+        **schema.file_attributes(SEED, size),
         "shard": shard,
         "shards": shards,
         **attrs,
     }
-    return dataset.write_dataset(path, arrays_for(tasks, seed=shard), all_attrs)
+    return write_dataset(path, arrays_for(tasks, seed=shard), all_attrs)
 
 
-def write_shards(
-    folder: Path, jets_per_class: int, shards: int, seed: int = 1
-) -> list[Path]:
+def write_shards(folder: Path, jets_per_class: int, shards: int) -> list[Path]:
     return [
-        write_shard(folder / f"shard-{k}.h5", jets_per_class, k, shards, seed)
+        write_shard(folder / f"shard-{k}.h5", jets_per_class, k, shards)
         for k in range(shards)
     ]

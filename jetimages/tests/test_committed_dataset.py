@@ -8,7 +8,7 @@ import pytest
 from particle import Particle
 from scipy import ndimage
 
-from jetimages import dataset, load_dataset, physics
+from jetimages import load_dataset, physics, schema
 from jetimages.constituents import MAX_PARTICLES, PARTICLE_FEATURES
 from jetimages.images import IMAGE_HALF_WIDTH
 from jetimages.simulation import simulate_block
@@ -219,15 +219,15 @@ def test_committed_rows_regenerate_bit_for_bit(jets, label, block):
     assert np.array_equal(jets.row_in_block[rows][:n], np.arange(n))
 
     again = simulate_block(label, int(jets.attrs["seed"]), block, n_jets=n)
-    differences = dataset.version_differences(jets.attrs)
+    differences = schema.version_differences(jets.attrs)
     why = (
         "; ".join(differences)
         if differences
         else "all recorded versions match the installed ones"
     )
-    for name in dataset.ARRAYS:
+    for name in schema.ARRAYS:
         committed = getattr(jets, name)[rows][:n]
-        again_stored = dataset.stored_values(name, again.arrays[name])
+        again_stored = schema.stored_values(name, again.arrays[name])
         np.testing.assert_array_equal(
             again_stored, committed, err_msg=f"{name} differs ({why})"
         )

@@ -5,7 +5,7 @@ import filecmp
 
 import pytest
 
-from jetimages import cluster, dataset
+from jetimages import dask_backend, errors, schema
 from jetimages.__main__ import main
 from jetimages.generate import generate
 
@@ -26,19 +26,19 @@ def test_a_local_cluster_writes_the_bytes_of_a_single_process(tmp_path):
     )
     assert filecmp.cmp(alone, spread, shallow=False)
     assert filecmp.cmp(
-        dataset.constituents_path(alone),
-        dataset.constituents_path(spread),
+        schema.constituents_path(alone),
+        schema.constituents_path(spread),
         shallow=False,
     )
 
 
 def test_a_worker_with_other_versions_is_refused():
-    versions = {**dataset.software_versions(), "version_numpy": "1.0"}
+    versions = {**schema.software_versions(), "version_numpy": "1.0"}
     with pytest.raises(
-        cluster.ClusterError,
+        errors.ClusterError,
         match=r"would not make the same bytes: numpy: 1.0 in the submitting process",
     ):
-        cluster._checked_call(None, print, versions)
+        dask_backend._checked_call(None, print, versions)
 
 
 def test_an_address_that_is_no_scheduler_gives_one_line(tmp_path, capsys):

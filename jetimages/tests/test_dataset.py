@@ -4,17 +4,19 @@ import h5py
 import numpy as np
 import pytest
 
-from jetimages import dataset, physics
+from jetimages import dataset, physics, schema
 from jetimages.__main__ import main
-from jetimages.generate import generate, merge, shard_tasks
+from jetimages.generate import block_plan, generate, merge, shard_tasks
+from jetimages.safe_output import write_dataset
 
 
-def small_arrays(n=10, seed=0):
-    """Random arrays of every name and per-jet shape that a dataset holds."""
-    rng = np.random.default_rng(seed)
+def small_arrays():
+    """Random arrays of every name and per-jet shape that a dataset holds, for 10
+    jets."""
+    n = 10
+    rng = np.random.default_rng(0)
     arrays = {
-        name: rng.random((n, *spec.shape)) * 100
-        for name, spec in dataset.ARRAYS.items()
+        name: rng.random((n, *spec.shape)) * 100 for name, spec in schema.ARRAYS.items()
     }
     arrays.update(
         labels=np.arange(n) % 5, block=np.zeros(n, dtype=int), row_in_block=np.arange(n)
@@ -26,8 +28,8 @@ def small_arrays(n=10, seed=0):
 def written(tmp_path):
     path = tmp_path / "jet-images.h5"
     arrays = small_arrays()
-    attrs = dataset.file_attributes(seed=1, jets_per_class=2)
-    dataset.write_dataset(path, arrays, attrs, dataset.constituents_path(path))
+    attrs = schema.file_attributes(seed=1, jets_per_class=2)
+    write_dataset(path, arrays, attrs, schema.constituents_path(path))
     return path, arrays
 
 
@@ -50,15 +52,15 @@ def test_round_trip_gives_every_array_and_name(written):
 
 def test_constituents_live_in_their_own_file_and_load_only_when_asked(written):
     path, _ = written
-    assert dataset.constituents_path(path).name == "jet-constituents.h5"
+    assert schema.constituents_path(path).name == "jet-constituents.h5"
     assert (
-        dataset.constituents_path(path.with_name("mine.h5")).name
+        schema.constituents_path(path.with_name("mine.h5")).name
         == "mine-constituents.h5"
     )
     with h5py.File(path) as file:
         assert "particles" not in file and "images" in file
         assert file["jet_pt"].attrs["units"] == "GeV"
-    with h5py.File(dataset.constituents_path(path)) as file:
+    with h5py.File(schema.constituents_path(path)) as file:
         assert "particles" in file and "images" not in file
     assert dataset.load_dataset(path).particles is None
 
@@ -68,14 +70,14 @@ def test_rounding_keeps_the_stated_mantissa_bits():
         [1.0, 1.0 + 2**-13, 1.0 + 3 * 2**-13, -3.14159265, 0.0, 123.456],
         dtype=np.float32,
     )
-    rounded = dataset.round_mantissa(values, 12)
+    rounded = schema.round_mantissa(values, 12)
     assert rounded[0] == 1.0 and rounded[4] == 0.0
     assert (
         rounded[1] == 1.0 + 2**-12 and rounded[2] == 1.0 + 2**-11
     )  # ties and above round up
     np.testing.assert_allclose(rounded, values, rtol=2**-13)
     assert np.all(
-        dataset.round_mantissa(rounded, 12) == rounded
+        schema.round_mantissa(rounded, 12) == rounded
     )  # rounding twice changes nothing
 
 
@@ -83,10 +85,10 @@ def test_constituents_of_another_dataset_are_refused(written, tmp_path):
     path, arrays = written
     other = tmp_path / "other.h5"
     shuffled = {name: array[::-1] for name, array in arrays.items()}
-    dataset.write_dataset(
+    write_dataset(
         other,
         shuffled,
-        dataset.file_attributes(seed=1, jets_per_class=2),
+        schema.file_attributes(seed=1, jets_per_class=2),
         tmp_path / "o-c.h5",
     )
     with pytest.raises(ValueError, match="does not hold the same jets"):
@@ -141,28 +143,28 @@ def test_images_of_the_wrong_shape_are_refused(tmp_path):
         for name, array in arrays.items():
             file[name] = array
         file.attrs["label_order"] = list(physics.LABELS)
-        file.attrs["schema_version"] = dataset.SCHEMA_VERSION
+        file.attrs["schema_version"] = schema.SCHEMA_VERSION
     with pytest.raises(
         ValueError, match=r"'images' has shape \(10, 16, 16\), expected \(10, 20, 20\)"
     ):
         dataset.load_dataset(path)
 
 
-def test_failed_write_keeps_the_old_file(written, monkeypatch):
+def test_failed_write_keeps_the_old_file(written):
     path, _ = written
     before = path.read_bytes()
-    others_before = dataset.constituents_path(path).read_bytes()
+    others_before = schema.constituents_path(path).read_bytes()
     broken = small_arrays()
     del broken["particles"]  # the second file fails after the first is written
     with pytest.raises(KeyError):
-        dataset.write_dataset(
+        write_dataset(
             path,
             broken,
-            dataset.file_attributes(seed=1, jets_per_class=2),
-            dataset.constituents_path(path),
+            schema.file_attributes(seed=1, jets_per_class=2),
+            schema.constituents_path(path),
         )
     assert path.read_bytes() == before
-    assert dataset.constituents_path(path).read_bytes() == others_before
+    assert schema.constituents_path(path).read_bytes() == others_before
     # no temporary file left behind
     assert sorted(p.name for p in path.parent.iterdir()) == [
         "jet-constituents.h5",
@@ -172,7 +174,7 @@ def test_failed_write_keeps_the_old_file(written, monkeypatch):
 
 def test_writing_into_a_missing_folder_is_refused(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
-        dataset.write_dataset(tmp_path / "no" / "jets.h5", small_arrays(), {})
+        write_dataset(tmp_path / "no" / "jets.h5", small_arrays(), {})
 
 
 def test_unknown_jet_class_lists_the_known_ones():
@@ -203,7 +205,7 @@ def test_command_line_reports_bad_input_in_one_line(tmp_path, capsys):
 
 
 def test_shards_split_the_blocks_disjointly_and_completely():
-    plan = dataset.block_plan(1_200)
+    plan = block_plan(1_200)
     shards = [shard_tasks(1_200, k, 4) for k in range(4)]
     assert sorted(sum(shards, [])) == sorted(plan)
     assert len(plan) == 5 * 3  # 500 + 500 + 200 jets per class
@@ -214,11 +216,11 @@ def test_shards_split_the_blocks_disjointly_and_completely():
 def test_merge_refuses_missing_shards(tmp_path):
     arrays = small_arrays()
     attrs = {
-        **dataset.file_attributes(seed=1, jets_per_class=2),
+        **schema.file_attributes(seed=1, jets_per_class=2),
         "shard": 0,
         "shards": 2,
     }
-    dataset.write_dataset(tmp_path / "s0.h5", arrays, attrs)
+    write_dataset(tmp_path / "s0.h5", arrays, attrs)
     with pytest.raises(ValueError, match=r"shards \[1\] of 2 are missing"):
         merge([tmp_path / "s0.h5"], tmp_path / "all.h5")
     assert not (tmp_path / "all.h5").exists()

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from jetimages import dataset
+from jetimages import dataset, schema
 from jetimages import generate as generate_module
 from jetimages.__main__ import main
 
@@ -53,7 +53,7 @@ def run(capsys, *args) -> tuple[int, str]:
             "--workers: the number of processes must be at least 1, not 0",
         ),
         (
-            ["--jets-per-class", str(dataset.MAX_JETS_PER_CLASS + 1)],
+            ["--jets-per-class", str(generate_module.MAX_JETS_PER_CLASS + 1)],
             "--jets-per-class: jets per class must be a positive number up to 32768000",
         ),
         (
@@ -62,13 +62,15 @@ def run(capsys, *args) -> tuple[int, str]:
         ),
     ],
 )
-def test_bad_numbers_name_their_flag(tmp_path, capsys, no_simulation, args, message):
+@pytest.mark.usefixtures("no_simulation")
+def test_bad_numbers_name_their_flag(tmp_path, capsys, args, message):
     code, error = run(capsys, "--out", tmp_path / "jets.h5", *args)
     assert code == 2
     assert error.startswith(f"error: {message}")
 
 
-def test_an_empty_output_path_is_refused(capsys, no_simulation):
+@pytest.mark.usefixtures("no_simulation")
+def test_an_empty_output_path_is_refused(capsys):
     code, error = run(capsys, "--out", "")
     assert (code, error) == (
         2,
@@ -77,7 +79,8 @@ def test_an_empty_output_path_is_refused(capsys, no_simulation):
 
 
 @pytest.mark.parametrize("option", ["--out", "--constituents-out"])
-def test_an_output_that_is_a_folder_is_refused(tmp_path, capsys, no_simulation, option):
+@pytest.mark.usefixtures("no_simulation")
+def test_an_output_that_is_a_folder_is_refused(tmp_path, capsys, option):
     paths = {
         "--out": tmp_path / "jets.h5",
         "--constituents-out": tmp_path / "particles.h5",
@@ -89,9 +92,8 @@ def test_an_output_that_is_a_folder_is_refused(tmp_path, capsys, no_simulation, 
 
 
 @pytest.mark.parametrize("option", ["--out", "--constituents-out"])
-def test_an_output_in_a_missing_folder_is_refused(
-    tmp_path, capsys, no_simulation, option
-):
+@pytest.mark.usefixtures("no_simulation")
+def test_an_output_in_a_missing_folder_is_refused(tmp_path, capsys, option):
     paths = {
         "--out": tmp_path / "jets.h5",
         "--constituents-out": tmp_path / "particles.h5",
@@ -102,7 +104,8 @@ def test_an_output_in_a_missing_folder_is_refused(
     assert "missing does not exist; create it first" in error
 
 
-def test_the_same_file_for_both_outputs_is_refused(tmp_path, capsys, no_simulation):
+@pytest.mark.usefixtures("no_simulation")
+def test_the_same_file_for_both_outputs_is_refused(tmp_path, capsys):
     code, error = run(
         capsys, "--out", tmp_path / "a.h5", "--constituents-out", tmp_path / "a.h5"
     )
@@ -114,7 +117,8 @@ def test_the_same_file_for_both_outputs_is_refused(tmp_path, capsys, no_simulati
     not Path("/sys/kernel").is_dir(),
     reason="needs Linux's /sys, where not even root can create files",
 )
-def test_an_output_folder_nobody_can_write_to_is_refused(capsys, no_simulation):
+@pytest.mark.usefixtures("no_simulation")
+def test_an_output_folder_nobody_can_write_to_is_refused(capsys):
     """Works as root too: /sys refuses new files to everyone, unlike a folder without
     write permission."""
     code, error = run(capsys, "--out", "/sys/kernel/jets.h5")
@@ -127,9 +131,8 @@ def test_an_output_folder_nobody_can_write_to_is_refused(capsys, no_simulation):
 @pytest.mark.skipif(
     os.geteuid() == 0, reason="root may write into any folder, whatever its permissions"
 )
-def test_an_output_folder_without_write_permission_is_refused(
-    tmp_path, capsys, no_simulation
-):
+@pytest.mark.usefixtures("no_simulation")
+def test_an_output_folder_without_write_permission_is_refused(tmp_path, capsys):
     folder = tmp_path / "read-only"
     folder.mkdir(mode=0o555)
     code, error = run(capsys, "--out", folder / "jets.h5")
@@ -145,9 +148,10 @@ def test_the_block_column_never_wraps():
         ValueError,
         match=r"'block' holds values from 0 to 65536, outside its on-disk type uint16",
     ):
-        dataset.stored_values("block", np.array([0, 65536]))
+        schema.stored_values("block", np.array([0, 65536]))
     assert (
-        dataset.block_plan(dataset.MAX_JETS_PER_CLASS)[-1][1] == np.iinfo(np.uint16).max
+        generate_module.block_plan(generate_module.MAX_JETS_PER_CLASS)[-1][1]
+        == np.iinfo(np.uint16).max
     )
 
 
@@ -175,7 +179,7 @@ def signal_during_write(monkeypatch, signum):
     """Send `signum` to this process as the first array is stored; returns the names of
     the arrays stored."""
     stored = []
-    real_stored_values = dataset.stored_values
+    real_stored_values = schema.stored_values
 
     def interrupted_once(name, values):
         if not stored:
@@ -185,12 +189,13 @@ def signal_during_write(monkeypatch, signum):
         stored.append(name)
         return real_stored_values(name, values)
 
-    monkeypatch.setattr(dataset, "stored_values", interrupted_once)
+    monkeypatch.setattr(schema, "stored_values", interrupted_once)
     return stored
 
 
+@pytest.mark.usefixtures("interactive_signals")
 def test_ctrl_c_during_the_final_write_is_raised_and_replaces_nothing(
-    tmp_path, monkeypatch, capsys, interactive_signals
+    tmp_path, monkeypatch, capsys
 ):
     """The interrupt arrives while the first file is written: it is held until both are
     complete, then raised before either is renamed; the old files stay, no temporary
@@ -203,13 +208,14 @@ def test_ctrl_c_during_the_final_write_is_raised_and_replaces_nothing(
     assert code == 130
     assert "interrupted" in capsys.readouterr().err
     # both files were complete: the ids are in both
-    assert len(stored) == len(dataset.ARRAYS) + 3
+    assert len(stored) == len(schema.ARRAYS) + 3
     assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == before
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
+@pytest.mark.usefixtures("interactive_signals")
 def test_a_kill_during_the_final_write_stops_as_ctrl_c_does(
-    tmp_path, monkeypatch, capsys, interactive_signals
+    tmp_path, monkeypatch, capsys
 ):
     """SIGTERM (kill) is held as Ctrl-C is, and ends the run with one line and status
     143."""
@@ -228,8 +234,9 @@ def test_a_kill_during_the_final_write_stops_as_ctrl_c_does(
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
 
 
+@pytest.mark.usefixtures("interactive_signals")
 def test_a_run_that_ignores_ctrl_c_keeps_ignoring_it_while_writing(
-    tmp_path, monkeypatch, capsys, interactive_signals
+    tmp_path, monkeypatch, capsys
 ):
     """As a background job or under nohup: SIGINT is ignored, also during the write, and
     is still ignored afterwards."""

@@ -4,7 +4,9 @@ provably made, stop a second run on the same output at its start, and fail on a 
 disk with one line, the old files intact."""
 
 import errno
+import inspect
 import os
+import pickle
 import shutil
 import signal
 import stat
@@ -15,10 +17,10 @@ from pathlib import Path
 import h5py
 import pytest
 
-from jetimages import dataset
+from jetimages import dataset, errors, safe_output, schema
 from jetimages import generate as generate_module
-from jetimages.__main__ import main
-from jetimages.generate import generate
+from jetimages.__main__ import OPTIONS, exit_status, main
+from jetimages.generate import generate, merge
 
 from .synthetic import arrays_for, write_shards, write_whole
 
@@ -88,9 +90,8 @@ def test_an_hdf5_file_of_another_kind_is_not_replaced(tmp_path, capsys, simulati
     assert code == 2 and "no attribute 'label_order'" in error and not simulation
 
 
-def test_force_replaces_any_file_and_keeps_a_read_only_mode(
-    tmp_path, capsys, simulation
-):
+@pytest.mark.usefixtures("simulation")
+def test_force_replaces_any_file_and_keeps_a_read_only_mode(tmp_path, capsys):
     notes = tmp_path / "jets.h5"
     notes.write_text("my notes")
     notes.chmod(0o444)
@@ -101,16 +102,18 @@ def test_force_replaces_any_file_and_keeps_a_read_only_mode(
     assert stat.S_IMODE(notes.stat().st_mode) == 0o444
 
 
-def test_a_replaced_dataset_keeps_its_permissions(tmp_path, capsys, simulation):
+@pytest.mark.usefixtures("simulation")
+def test_a_replaced_dataset_keeps_its_permissions(tmp_path, capsys):
     target = write_whole(tmp_path / "jet-images.h5")
     target.chmod(0o640)
     assert run(capsys, *generate_args(target))[0] == 0
     assert stat.S_IMODE(target.stat().st_mode) == 0o640
-    constituents = dataset.constituents_path(target)
+    constituents = schema.constituents_path(target)
     assert stat.S_IMODE(constituents.stat().st_mode) == 0o644  # as it was
 
 
-def test_a_special_file_is_never_replaced(tmp_path, capsys, simulation):
+@pytest.mark.usefixtures("simulation")
+def test_a_special_file_is_never_replaced(tmp_path, capsys):
     pipe = tmp_path / "jets.h5"
     os.mkfifo(pipe)
     code, error = run(capsys, *generate_args(pipe, "--force"))
@@ -148,17 +151,18 @@ def test_help_says_what_is_replaced_and_what_the_exit_statuses_are(capsys):
 KILLED_WRITE = """
 import os, signal, sys
 from pathlib import Path
-from jetimages import dataset
+from jetimages import safe_output
 
 target = Path(sys.argv[1])
-locks = dataset.OutputLocks()
+locks = safe_output.OutputLocks()
 locks.acquire(target)
 locks.temporary(target).write_bytes(b"half a file")
 os.kill(os.getpid(), signal.SIGKILL)
 """
 
 
-def test_only_the_leftovers_of_a_killed_run_are_removed(tmp_path, capsys, simulation):
+@pytest.mark.usefixtures("simulation")
+def test_only_the_leftovers_of_a_killed_run_are_removed(tmp_path, capsys):
     """A run killed while writing leaves its temporary file and its lock, which lists
     it; the next run that goes ahead removes that file, with a note, and nothing else:
     not a user's file named like a temporary one, not even one named as the tool names
@@ -223,7 +227,7 @@ def test_a_second_run_on_the_same_output_stops_at_its_start(
 ):
     """The lock is a file lock (flock): the same for another process as for this one."""
     target = tmp_path / "jet-images.h5"
-    with dataset.locked_outputs([tmp_path / held]):
+    with safe_output.locked_outputs([tmp_path / held]):
         code, error = run(capsys, *generate_args(target))
         assert code == 2 and not simulation
         assert error.startswith(f"error: another run is writing {tmp_path / held} now")
@@ -264,9 +268,11 @@ def test_too_little_space_is_found_before_the_simulation(
     assert code == 1 and not simulation
     assert error.startswith(
         f"error: not enough space for {target} and "
-        f"{dataset.constituents_path(target)}: about "
+        f"{schema.constituents_path(target)}: about "
     )
-    needed = sum(dataset.estimated_size(dataset.arrays_of(f), 5000) for f in FILES)
+    needed = sum(
+        generate_module.estimated_size(schema.arrays_of(f), 5000) for f in FILES
+    )
     assert f": about {needed / 1e6:.1f} MB needed, 1.0 MB free; " in error
     assert contents(tmp_path) == before
 
@@ -281,8 +287,9 @@ def test_merge_checks_the_space_before_it_writes(tmp_path, capsys, monkeypatch):
 
 
 @pytest.mark.parametrize("failing", ["posix_fallocate", "fsync"])
+@pytest.mark.usefixtures("simulation")
 def test_a_full_disk_during_the_write_gives_one_line_and_keeps_the_old_files(
-    tmp_path, capsys, simulation, monkeypatch, failing
+    tmp_path, capsys, monkeypatch, failing
 ):
     """The disk fills up while the constituents file is written: early (fallocate, where
     the file system reserves space) or late (fsync, as a quota or NFS reports it)."""
@@ -297,7 +304,7 @@ def test_a_full_disk_during_the_write_gives_one_line_and_keeps_the_old_files(
 
     monkeypatch.setattr(os, failing, full_disk)
     code, error = run(capsys, *generate_args(target))
-    constituents = dataset.constituents_path(target)
+    constituents = schema.constituents_path(target)
     assert code == 1
     assert error.startswith(f"error: no space left for {constituents}: it needs ")
     assert error.endswith(
@@ -310,21 +317,65 @@ def test_a_full_disk_during_the_write_gives_one_line_and_keeps_the_old_files(
 
 
 def test_errors_are_the_tools_own_and_stay_what_they_were(tmp_path):
-    """DataToolErrors, which are still the ValueError or FileNotFoundError they were."""
+    """DataToolErrors, which are still the ValueError, FileNotFoundError or RuntimeError
+    they were, each kind with its exit status on the command line."""
     kinds = {
-        dataset.UsageError: (ValueError, 2),
-        dataset.NotFoundError: (FileNotFoundError, 2),
-        dataset.DamagedInputError: (ValueError, 3),
-        dataset.OutOfSpaceError: (dataset.DataToolError, 1),
+        errors.UsageError: (ValueError, 2),
+        errors.NotFoundError: (FileNotFoundError, 2),
+        errors.DamagedInputError: (ValueError, 3),
+        errors.OutOfSpaceError: (errors.DataToolError, 1),
+        errors.ClusterError: (RuntimeError, 1),
     }
+    assert set(errors.DataToolError.__subclasses__()) == set(kinds)
     for error, (builtin, status) in kinds.items():
-        assert issubclass(error, dataset.DataToolError) and issubclass(error, builtin)
-        assert error.exit_status == status
-    with pytest.raises(dataset.NotFoundError):
+        assert issubclass(error, errors.DataToolError) and issubclass(error, builtin)
+        assert exit_status(error("a message")) == status
+    with pytest.raises(errors.NotFoundError):
         dataset.load_dataset(tmp_path / "nowhere.h5")
     (tmp_path / "notes.h5").write_text("my notes")
-    with pytest.raises(dataset.DamagedInputError):
+    with pytest.raises(errors.DamagedInputError):
         dataset.load_dataset(tmp_path / "notes.h5")
+
+
+def test_the_library_names_its_arguments_and_the_command_line_its_options(tmp_path):
+    notes = tmp_path / "jets.h5"
+    notes.write_text("my notes")
+    with pytest.raises(errors.UsageError) as refused:
+        generate(notes, jets_per_class=3, seed=1)
+    assert str(refused.value).startswith(f"out {notes} exists and is not a dataset")
+    assert str(refused.value).endswith("or add force=True to replace it")
+    assert refused.value.message(OPTIONS).startswith(f"--out {notes} exists")
+    assert refused.value.message(OPTIONS).endswith("or add --force to replace it")
+    with pytest.raises(errors.UsageError, match=r"^seed: the seed must be") as refused:
+        generate(tmp_path / "new.h5", jets_per_class=3, seed=-1)
+    assert "--" not in str(refused.value)
+
+
+def test_every_argument_of_generate_and_merge_has_its_option(capsys):
+    for command, function in (("generate", generate), ("merge", merge)):
+        arguments = set(inspect.signature(function).parameters) - {"shard_paths"}
+        assert arguments <= OPTIONS.keys()
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        help_text = capsys.readouterr().out
+        for argument in arguments:
+            assert OPTIONS[argument] in help_text
+
+
+def test_braces_in_a_path_are_never_read_as_fields_of_a_message(tmp_path):
+    missing = tmp_path / "{out}" / "{0}" / "jets.h5"
+    with pytest.raises(errors.NotFoundError) as refused:
+        generate(missing, jets_per_class=3, seed=1)
+    assert f"cannot write {missing}: {missing.parent} does not exist" in str(
+        refused.value
+    )
+
+
+def test_an_error_is_the_same_after_pickling():
+    """Dask sends an error raised on a worker back to the run as a pickle."""
+    error = errors.ClusterError("on {host}: {versions}", host="{x}", versions="1.0")
+    again = pickle.loads(pickle.dumps(error))
+    assert (type(again), str(again)) == (errors.ClusterError, "on {x}: 1.0")
 
 
 def test_generate_takes_its_numbers_by_keyword_only(tmp_path):

@@ -4,8 +4,8 @@ import filecmp
 
 import pytest
 
-from jetimages.dataset import constituents_path
 from jetimages.generate import generate, merge
+from jetimages.schema import constituents_path
 
 
 def same_bytes(images_a, images_b) -> bool:
