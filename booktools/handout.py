@@ -10,9 +10,10 @@ is rewritten for it: an exercise becomes a numbered heading, a solution or a dro
 start collapsed), and a cross-reference plain text or a link to the other notebook. A number that the
 website pastes from a run ({glue:text} role) becomes the number itself in executed notebooks, and the
 name under which the notebook records it, in code type, in clean ones (the cell that computes it
-prints it). The handout is written into a temporary folder beside OUTDIR and renamed into place
-only when complete, so an interrupted run never leaves half a handout. An existing OUTDIR is replaced
-only if an earlier run of this command made it.
+prints it). The handout is written as the data tool writes its files (jetimages.safe_output): into
+a temporary folder beside OUTDIR, renamed into place only when complete and under a lock, so an
+interrupted run never leaves half a handout. An existing OUTDIR is replaced only if an earlier run
+of this command made it, if it is empty, or with --force.
 """
 
 import argparse
@@ -20,7 +21,6 @@ import ast
 import re
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import jupytext
@@ -28,6 +28,8 @@ import nbformat
 from markdown_it.token import Token
 
 from jetimages.dataset import REGENERATE_HINT
+from jetimages.errors import DataToolError
+from jetimages.safe_output import replacing
 
 from .book import BOOK, toc_chapters
 from .myst_markdown import Directive, MystMarkupError, MystText
@@ -57,6 +59,9 @@ A number in the text that a run produces (an accuracy, a file size) appears in t
 the name under which the notebook records it, in code type, such as `test_accuracy`: the cell that
 computes it prints it, and the book's website shows the number itself.
 """
+
+
+OPTION_NAMES = {"outdir": "OUTDIR", "force": "--force"}
 
 
 class HandoutError(Exception):
@@ -343,18 +348,25 @@ def paste_glued_values(notebooks: dict[str, nbformat.NotebookNode]) -> None:
                 cell.source = text.rewritten()
 
 
-def write_handout(outdir: Path, book: Path = BOOK, executed: bool = False) -> Path:
-    outdir = Path(outdir).resolve()
+def not_a_handout(folder: Path) -> str | None:
+    """Why an existing folder may not be replaced (None: this command made it, or it is empty)."""
+    if (folder / MARKER).is_file() or not any(folder.iterdir()):
+        return None
+    return "was not made by this command"
+
+
+def write_handout(
+    outdir: Path, book: Path = BOOK, executed: bool = False, force: bool = False
+) -> Path:
+    """Write the handout into `outdir`, which is replaced only if this command made it (or
+    it is empty), or with `force`. Raises HandoutError, or jetimages' UsageError and
+    NotFoundError for an `outdir` that cannot be written."""
     book = Path(book).resolve()
     if not (book / "_toc.yml").is_file():
         raise HandoutError(f"{book} is not the book folder (it has no _toc.yml)")
     if not (book / DATA_FILE).is_file():
         raise HandoutError(
             f"the dataset {book / DATA_FILE} is missing, and every chapter reads it. {REGENERATE_HINT}"
-        )
-    if outdir.exists() and not (outdir / MARKER).is_file() and any(outdir.iterdir()):
-        raise HandoutError(
-            f"{outdir} exists and was not made by this command; give a new or empty folder"
         )
     stems = toc_chapters(book)
     missing = [stem for stem in stems if not (book / f"{stem}.md").is_file()]
@@ -363,9 +375,16 @@ def write_handout(outdir: Path, book: Path = BOOK, executed: bool = False) -> Pa
             f"_toc.yml lists chapters with no .md file in {book}: {missing}"
         )
 
-    outdir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}-", dir=outdir.parent))
-    try:
+    # the data tool's safe writing: a temporary folder beside outdir, renamed into place when
+    # complete, under a lock; an error or Ctrl-C leaves the old handout as it was
+    with replacing(
+        outdir,
+        "outdir",
+        description="the handout folder",
+        why_not_ours=not_a_handout,
+        force=force,
+        folder=True,
+    ) as staging:
         for folder in ("data", "img"):
             if (book / folder).is_dir():
                 shutil.copytree(
@@ -398,19 +417,7 @@ def write_handout(outdir: Path, book: Path = BOOK, executed: bool = False) -> Pa
         (staging / MARKER).write_text(
             "made by python -m booktools.handout; it may replace this folder\n"
         )
-        staging.chmod(0o755)  # mkdtemp makes it private to its owner
-        if outdir.exists():
-            old = outdir.with_name(f".{outdir.name}-old")
-            shutil.rmtree(old, ignore_errors=True)
-            outdir.rename(old)
-            staging.rename(outdir)
-            shutil.rmtree(old)
-        else:
-            staging.rename(outdir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return outdir
+    return Path(outdir).resolve()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -430,11 +437,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--book", type=Path, default=BOOK, help=f"the book folder (default {BOOK})"
     )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace OUTDIR even if this command did not make it",
+    )
     args = parser.parse_args(argv)
     try:
-        outdir = write_handout(args.outdir, args.book, args.executed)
+        outdir = write_handout(args.outdir, args.book, args.executed, args.force)
     except HandoutError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except (
+        DataToolError
+    ) as error:  # outdir cannot be written: named as on this command line
+        print(f"error: {error.message(OPTION_NAMES)}", file=sys.stderr)
         return 2
     notebooks = sorted(path.name for path in outdir.glob("*.ipynb"))
     print(

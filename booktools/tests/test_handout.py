@@ -6,6 +6,7 @@ import pytest
 from booktools import handout
 from booktools.book import BOOK, toc_chapters
 from booktools.myst_markdown import PARSER
+from jetimages.errors import UsageError
 
 # the front matter of a MyST chapter, as jupytext reads it
 HEADER = """\
@@ -137,12 +138,37 @@ def test_missing_data_file_is_a_clear_error(book, tmp_path, capsys):
     assert not (tmp_path / "handout").exists()
 
 
-def test_refuses_to_replace_a_folder_it_did_not_make(book, tmp_path):
+def test_refuses_to_replace_a_folder_it_did_not_make(book, tmp_path, capsys):
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "thesis.tex").write_text("precious")
-    with pytest.raises(handout.HandoutError, match="not made by this command"):
+    with pytest.raises(UsageError, match="not made by this command.*force=True"):
         handout.write_handout(tmp_path / "mine", book)
+    assert handout.main([str(tmp_path / "mine"), "--book", str(book)]) == 2
+    assert "add --force" in capsys.readouterr().err
     assert (tmp_path / "mine" / "thesis.tex").read_text() == "precious"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book", "mine"]
+
+
+def test_force_replaces_a_folder_it_did_not_make(book, tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.tex").write_text("not precious after all")
+    handout.write_handout(tmp_path / "mine", book, force=True)
+    assert not (tmp_path / "mine" / "thesis.tex").exists()
+    assert (tmp_path / "mine" / "README.md").is_file()
+
+
+def test_an_error_while_writing_leaves_the_old_handout(book, tmp_path, monkeypatch):
+    out = handout.write_handout(tmp_path / "handout", book)
+    before = sorted(p.name for p in out.iterdir())
+
+    def broken(*args, **kwargs):
+        raise OSError("disk on fire")
+
+    monkeypatch.setattr(handout.nbformat, "write", broken)
+    with pytest.raises(OSError, match="disk on fire"):
+        handout.write_handout(tmp_path / "handout", book)
+    assert sorted(p.name for p in out.iterdir()) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book", "handout"]
 
 
 EXERCISES = (
