@@ -1,4 +1,4 @@
-"""The book's pytest plugin (booktools/pytest_plugin.py): the chapters under nbval, and Chromium."""
+"""The book's pytest plugin (booktools/pytest_plugin.py): the chapters under nbval."""
 
 pytest_plugins = ["booktools.pytest_plugin"]
 collect_ignore_glob = ["deep-learning-intro-for-hep/*.ipynb"]

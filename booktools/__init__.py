@@ -3,7 +3,7 @@
 - `book`: where the book is, and its chapters in reading order (from _toc.yml)
 - `streams`: a Sphinx extension that shows each cell's printed output in one box per stream
 - `execution`: the executed chapters shared by the tests and the build (jupyter-cache)
-- `pytest_plugin`: the chapters as nbval tests, and headless Chromium for the browser tests
+- `pytest_plugin`: the chapters as nbval tests, each kept executed for the build
 - `chapter_cells`: a chapter's cells tagged for the benchmarks, run outside the book
 - `handout`: the workshop handout, every chapter as a Jupyter notebook
 - `myst_markdown`: MyST markup found by myst-parser's own parser, for the handout to rewrite

@@ -1,18 +1,17 @@
-"""The book's pytest plugin (loaded by the repository's conftest.py).
+"""The book's pytest plugin (loaded by the repository's conftest.py): the chapters as tests.
 
-1. Every chapter of the table of contents runs as a notebook, cell by cell, under nbval. The
-   chapters are MyST markdown; nbval reads notebooks with nbformat, so it is handed jupytext's
-   reader. The kernel starts in the book folder, so `data/...` paths resolve as they do for a
-   student. A chapter that passes is kept in the book's cache of executed chapters
-   (booktools.execution), where the build takes its outputs from; a chapter whose code and inputs
-   are unchanged since it last ran without error is not run again, unless pytest is given
-   `--run-chapters`. One chapter: `pytest deep-learning-intro-for-hep/10-jets-and-images.md`.
-2. The browser tests' headless Chromium (the `browser` fixture).
+Every chapter of the table of contents runs as a notebook, cell by cell, under nbval. The
+chapters are MyST markdown; nbval reads notebooks with nbformat, so it is handed jupytext's
+reader. The kernel starts in the book folder, so `data/...` paths resolve as they do for a
+student. A chapter that passes is kept in the book's cache of executed chapters
+(booktools.execution), where the build takes its outputs from; a chapter whose code and inputs
+are unchanged since it last ran without error is not run again, unless pytest is given
+`--run-chapters`. One chapter: `pytest deep-learning-intro-for-hep/10-jets-and-images.md`.
+
+The browser tests' Chromium is set up in tests/conftest.py.
 """
 
 import functools
-import os
-import shutil
 import time
 from pathlib import Path
 from unittest import mock
@@ -133,77 +132,3 @@ def pytest_runtest_makereport(item, call):
     ):
         item.parent.cell_passed(item)
     return report
-
-
-# ------------------------------------------------------------------------------------------------
-# headless Chromium, for the website tests (tests/test_website.py) and the JupyterLab test
-
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-INSTALL_CHROMIUM = (
-    "install Chromium: `sudo apt-get install chromium` (Debian, Ubuntu) "
-    "or `python -m playwright install chromium` (any system)"
-)
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def find_chromium() -> str | None:
-    candidates = [os.environ.get("CHROMIUM"), "/usr/bin/chromium"]
-    candidates += [
-        shutil.which(name)
-        for name in (
-            "chromium",
-            "chromium-browser",
-            "google-chrome",
-            "google-chrome-stable",
-        )
-    ]
-    return next(
-        (c for c in candidates if c and Path(c).is_file() and os.access(c, os.X_OK)),
-        None,
-    )
-
-
-def no_browser(reason: str):
-    message = f"no Chromium for the browser tests ({reason}); {INSTALL_CHROMIUM}"
-    if in_ci():
-        pytest.fail(
-            message + " [CI is set, so this is a failure, not a skip]", pytrace=False
-        )
-    pytest.skip(message)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """Headless Chromium, started once per test session (skipped, or failed under CI, without one)."""
-    try:
-        from playwright.sync_api import Error, sync_playwright
-    except ImportError:
-        no_browser(
-            "the Python package playwright is not installed; `pip install -r requirements.txt`"
-        )
-    executable = find_chromium()
-    with sync_playwright() as playwright:
-        try:
-            if executable:
-                chromium = playwright.chromium.launch(
-                    executable_path=executable, args=CHROMIUM_FLAGS
-                )
-            else:  # Playwright's own download, if the reader made one
-                chromium = playwright.chromium.launch(args=CHROMIUM_FLAGS)
-        except Error as error:
-            no_browser(
-                f"{executable or 'Playwright chromium'} did not start: {str(error).splitlines()[0]}"
-            )
-        yield chromium
-        chromium.close()

@@ -1,6 +1,6 @@
 """Every chapter's code is formatted as `make format` leaves it: ruff, line length 88.
 
-The website shows about 88 characters of code per line (tests/test_website.py checks that no
+The website shows about 88 characters of code per line (tests/website/test_code_cells.py checks that no
 box overflows). The first check pipes each chapter's code cells through ruff exactly as
 `make format` does (jupytext's --pipe, ruff's settings from pyproject.toml), and fails with the
 cells that would change. Ruff does not split long strings or comments, so the second check
