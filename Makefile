@@ -66,10 +66,13 @@ notebooks: install
 # JupyterLab on the book folder, where a double click opens a .md chapter as a notebook: jupytext's
 # default-viewer setting, written for this environment only (not into ~/.jupyter). Options for
 # JupyterLab go in LAB_ARGS, for example `make lab LAB_ARGS="--no-browser --port=8899"`.
+# As root (containers, some hubs) JupyterLab refuses to start without --allow-root: given here.
 LAB_SETTINGS := $(VENV)/etc/jupyter/labconfig/default_setting_overrides.json
+LAB_AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: install
 	$(BIN)/jupytext-config --settings-file $(LAB_SETTINGS) set-default-viewer markdown myst
-	$(BIN)/jupyter lab --notebook-dir=$(BOOK) $(LAB_ARGS)
+	$(if $(LAB_AS_ROOT),@echo "make lab: running as root: JupyterLab is started with --allow-root")
+	$(BIN)/jupyter lab --notebook-dir=$(BOOK) $(LAB_AS_ROOT) $(LAB_ARGS)
 
 # the code cells of every chapter, formatted by ruff (settings in pyproject.toml) through jupytext,
 # which rewrites only the code; tests/test_format.py fails on a chapter that this would change

@@ -22,6 +22,11 @@ WORKER_HINT = (
 )
 
 
+def _restore_environment(saved: dict[str, str]) -> None:
+    os.environ.clear()
+    os.environ.update(saved)
+
+
 @contextlib.contextmanager
 def connect(address: str, workers: int | None):
     """A distributed.Client of the scheduler at `address` (such as tcp://login1:8786),
@@ -35,6 +40,12 @@ def connect(address: str, workers: int | None):
         ) from None
     with contextlib.ExitStack() as stack:
         if address == "local":
+            # Dask's nannies set OMP_NUM_THREADS=1 and the like in this process's own
+            # environment before they spawn their workers. It is put back once the
+            # cluster is closed (callbacks run last in, first out), or every process
+            # started from here later, a notebook kernel for one, would run its
+            # numerical libraries on one core.
+            stack.callback(_restore_environment, dict(os.environ))
             cluster = LocalCluster(
                 n_workers=workers or os.cpu_count() or 1,
                 threads_per_worker=1,

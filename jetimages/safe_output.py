@@ -12,7 +12,6 @@ dataset (schema.py says what they hold).
 
 import contextlib
 import errno
-import fcntl
 import os
 import re
 import secrets
@@ -25,13 +24,14 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+import filelock
 import numpy as np
 
 from . import schema
 from .errors import NotFoundError, OutOfSpaceError, UsageError, named
 
 NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
-_LOCK_HEADER = "jetimages: locked by a run writing this file; its temporary files:\n"
+_LIST_HEADER = "jetimages: locked by a run writing this file; its temporary files:\n"
 
 
 def check_output(
@@ -193,6 +193,10 @@ def _lock_path(target: Path) -> Path:
     return target.with_name(f".{target.name}.jetimages-lock")
 
 
+def _list_path(target: Path) -> Path:
+    return target.with_name(f".{target.name}.jetimages-temporaries")
+
+
 def _temporary_pattern(target: Path) -> re.Pattern:
     return re.compile(re.escape(f".{target.name}.jetimages-") + r"[0-9a-f]{16}\.tmp")
 
@@ -205,48 +209,73 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+def _listed(path: Path) -> list[str]:
+    """The names that the list of temporaries at `path` holds: none if there is no file
+    or an empty one (filelock's lock file); UsageError if this tool did not write it."""
+    try:
+        content = path.read_bytes().decode(errors="replace")
+    except FileNotFoundError:
+        return []
+    if content and not content.startswith(_LIST_HEADER):
+        raise UsageError(
+            "{path} is in the way: this tool did not make it; move it", path=path
+        )
+    return content.splitlines()[1:]
+
+
+@contextlib.contextmanager
+def _space_for(target: Path, beside: Path) -> Iterator[None]:
+    """OutOfSpaceError for a full disk while the file `beside` the target is written."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno not in NO_SPACE:
+            raise
+        raise OutOfSpaceError(
+            "no space left for {target}, not even for {beside}; free some space, or "
+            "choose another folder",
+            target=target,
+            beside=beside.name,
+        ) from None
+
+
 class OutputLocks:
     """Locks on the outputs of one run, held from its start to its end, so that a
     second run writing the same output stops at its start instead of losing one result.
 
-    Each lock is a file beside its output, `.NAME.jetimages-lock`, that also lists the
-    temporary files and folders the run makes there before it makes them. A killed run
-    leaves both behind; the next run that locks the output removes exactly the ones
-    listed, so never anything that this tool did not make.
+    Each lock is a filelock.FileLock on `.NAME.jetimages-lock` beside its output; while
+    it is held, `.NAME.jetimages-temporaries` beside it lists the temporary files and
+    folders the run makes there, each before it is made. The operating system releases
+    the lock of a killed run, which leaves both files behind; the next run that locks
+    the output removes exactly the temporaries listed, so never anything that this tool
+    did not make. The list is a file of its own because the lock file is filelock's.
     """
 
     def __init__(self):
-        self._handles: dict[Path, int] = {}
+        self._locks: dict[Path, filelock.BaseFileLock] = {}
+        self._lists: dict[Path, int] = {}
 
     def acquire(self, target: Path) -> None:
-        lock = _lock_path(target)
-        while True:
-            handle = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                # the run that held it may have removed the file since: lock the new one
-                if os.path.samestat(os.fstat(handle), os.stat(lock)):
-                    break
-            except BlockingIOError:
-                os.close(handle)
-                raise UsageError(
-                    "another run is writing {target} now (it holds {lock}); wait for "
-                    "it to end, or write another file",
-                    target=target,
-                    lock=lock.name,
-                ) from None
-            except FileNotFoundError:
-                pass
-            os.close(handle)
-        content = os.pread(handle, os.fstat(handle).st_size, 0).decode(errors="replace")
-        if content and not content.startswith(_LOCK_HEADER):
-            os.close(handle)
+        lock_path, list_path = _lock_path(target), _list_path(target)
+        # checked before locking, since filelock takes any file there as its lock
+        # (and on Windows removes it); before filelock, the lock file held the list
+        names = _listed(lock_path)
+        # no soft lock where a file system lacks flock: a killed run's would block
+        lock = filelock.FileLock(lock_path, timeout=0, fallback_to_soft=False)
+        try:
+            with _space_for(target, lock_path):
+                lock.acquire()
+        except filelock.Timeout:
             raise UsageError(
-                "{lock} is in the way: this tool did not make it; move it", lock=lock
-            )
-        self._handles[target] = handle  # from here on, release() removes the lock
+                "another run is writing {target} now (it holds {lock}); wait for "
+                "it to end, or write another file",
+                target=target,
+                lock=lock_path.name,
+            ) from None
+        self._locks[target] = lock  # from here on, release() removes the lock file
+        names += _listed(list_path)
         pattern = _temporary_pattern(target)
-        for name in content.splitlines()[1:]:
+        for name in names:
             leftover = target.with_name(name)
             if pattern.fullmatch(name) and leftover.exists():
                 _remove(leftover)
@@ -255,32 +284,31 @@ class OutputLocks:
                     f"{target.name}",
                     file=sys.stderr,
                 )
-        try:
-            os.ftruncate(handle, 0)
-            os.write(handle, _LOCK_HEADER.encode())
-        except OSError as error:
-            if error.errno not in NO_SPACE:
-                raise
-            raise OutOfSpaceError(
-                "no space left for {target}, not even for its lock file {lock}; free "
-                "some space, or choose another folder",
-                target=target,
-                lock=lock.name,
-            ) from None
+        with _space_for(target, list_path):
+            self._lists[target] = os.open(
+                list_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644
+            )
+            os.write(self._lists[target], _LIST_HEADER.encode())
 
     def temporary(self, target: Path) -> Path:
-        """A new name for a temporary file or folder beside `target`, listed in its
-        lock first."""
+        """A new name for a temporary file or folder beside `target`, listed first."""
         name = f".{target.name}.jetimages-{secrets.token_hex(8)}.tmp"
-        os.write(self._handles[target], f"{name}\n".encode())
+        with _space_for(target, _list_path(target)):
+            os.write(self._lists[target], f"{name}\n".encode())
         return target.with_name(name)
 
     def release(self) -> None:
-        for target, handle in self._handles.items():
-            # removed while still locked, so that no other run can lock the removed file
-            _lock_path(target).unlink(missing_ok=True)
-            os.close(handle)
-        self._handles.clear()
+        for target, lock in self._locks.items():
+            if target in self._lists:  # this run's list, not a file in the way
+                os.close(self._lists.pop(target))
+                _list_path(target).unlink(missing_ok=True)
+            if isinstance(lock, filelock.UnixFileLock):
+                # UnixFileLock leaves its file (WindowsFileLock removes it). Removed
+                # while still locked: filelock does not count a lock taken meanwhile
+                # on the removed file as held (st_nlink 0), so no two runs hold one.
+                _lock_path(target).unlink(missing_ok=True)
+            lock.release()
+        self._locks.clear()
 
 
 @contextlib.contextmanager

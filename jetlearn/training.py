@@ -7,11 +7,12 @@ a model is any `nn.Module` that maps one input tensor of shape (N, ...) to
 (N, n_classes) logits.
 
 - split_rows: the stratified 80/10/10 training/validation/test split of a dataset's rows
-- train: mini-batch Adam with a cosine learning rate; keeps the best-validation weights
+- train: mini-batch Adam with a cosine learning rate; keeps the best-validation weights;
+  takes a function through which every training batch passes (augmentation, for one)
 - predict_probabilities, auc_per_class, pair_auc: scores on held-out jets
 - count_parameters, FeatureMLP and MLP_RECIPE: the reference network on the 16 features
-- standardized, jet_pt_and_mass: inputs scaled with the training jets; the two numbers in
-  GeV that the image models are given, so that the feature MLP can be given them too
+- standardized, jet_pt_and_mass: inputs scaled with the training jets; the two numbers
+  in GeV that the image models are given, so that the feature MLP can be given them too
 """
 
 import numpy as np
@@ -47,16 +48,17 @@ def count_parameters(module):
 def jet_pt_and_mass(jets):
     """(N, 2): log of the jet's pT and of its (ungroomed) mass, both in GeV.
 
-    Both come from the sum of all the jet's particles. The images are fractions of the jet's
-    pT and carry neither; a model that is given them must be compared with a feature model
-    that is given them too.
+    Both come from the sum of all the jet's particles. The images are fractions of the
+    jet's pT and carry neither; a model that is given them must be compared with a
+    feature model that is given them too.
     """
     return np.log(np.stack([jets.jet_pt, jets.jet_mass], axis=1))
 
 
 def standardized(values, train_rows):
-    """(N, k) columns shifted and scaled by the mean and spread of the training rows only,
-    as a float32 tensor (the validation and test jets must not shape the inputs)."""
+    """(N, k) columns shifted and scaled by the mean and spread of the training rows
+    only, as a float32 tensor (the validation and test jets must not shape the
+    inputs)."""
     values = np.asarray(values, dtype=np.float64)
     mean = values[train_rows].mean(axis=0)
     spread = values[train_rows].std(axis=0)
@@ -64,7 +66,8 @@ def standardized(values, train_rows):
 
 
 def split_rows(labels, seed):
-    """Stratified 80/10/10 split of the row numbers 0..N-1 into training, validation and test rows."""
+    """Stratified 80/10/10 split of the row numbers 0..N-1 into training, validation
+    and test rows."""
     rows = np.arange(len(labels))
     train_rows, other_rows = train_test_split(
         rows, test_size=0.2, stratify=labels, random_state=seed
@@ -84,13 +87,17 @@ def train(
     learning_rate,
     seed,
     progress_bar=True,
+    batch_transform=None,
 ):
     """Mini-batch training with Adam and the cross-entropy loss.
 
-    The learning rate falls from `learning_rate` towards zero along a half cosine over the epochs.
-    After every epoch the loss on the whole validation set is computed; at the end the model is
-    given back the weights of its best validation epoch. Returns the per-epoch losses.
-    progress_bar=False hides the bar, for loops that train many models under a bar of their own.
+    The learning rate falls from `learning_rate` towards zero along a half cosine over
+    the epochs. After every epoch the loss on the whole validation set is computed; at
+    the end the model is given back the weights of its best validation epoch. Returns
+    the per-epoch losses. progress_bar=False hides the bar, for loops that train many
+    models under a bar of their own. batch_transform: a function that the inputs of
+    every training batch pass through before the model sees them (data augmentation,
+    for one); the validation inputs never do.
     """
     x, y = train_data
     x_check, y_check = val_data
@@ -110,8 +117,9 @@ def train(
         summed_loss = 0.0
         for start in range(0, len(y), batch_size):
             batch = order[start : start + batch_size]
+            inputs = x[batch] if batch_transform is None else batch_transform(x[batch])
             optimizer.zero_grad()
-            loss = loss_function(model(x[batch]), y[batch])
+            loss = loss_function(model(inputs), y[batch])
             loss.backward()
             optimizer.step()
             summed_loss += loss.item() * len(batch)
@@ -139,14 +147,16 @@ def train(
 
 
 def predict_probabilities(model, x):
-    """Softmax class probabilities, as a NumPy array (N, 5), computed in one pass without gradients."""
+    """Softmax class probabilities, as a NumPy array (N, 5), computed in one pass
+    without gradients."""
     model.eval()
     with torch.no_grad():
         return torch.softmax(model(x), dim=1).cpu().numpy()
 
 
 def auc_per_class(probabilities, true):
-    """One-vs-rest area under the ROC curve of every class, using that class's probability as score."""
+    """One-vs-rest area under the ROC curve of every class, using that class's
+    probability as score."""
     return np.array(
         [
             roc_auc_score(true == k, probabilities[:, k])
@@ -156,14 +166,16 @@ def auc_per_class(probabilities, true):
 
 
 def pair_auc(probabilities, true, a, b):
-    """AUC for class a against class b, on the jets of those two classes, scored by P(a) / (P(a) + P(b))."""
+    """AUC for class a against class b, on the jets of those two classes, scored by
+    P(a) / (P(a) + P(b))."""
     both = np.isin(true, [a, b])
     score = probabilities[both, a] / (probabilities[both, a] + probabilities[both, b])
     return roc_auc_score(true[both] == a, score)
 
 
 class FeatureMLP(nn.Module):
-    """Three hidden layers of 32 units with ReLU: (N, 16) standardized features -> (N, 5) class scores."""
+    """Three hidden layers of 32 units with ReLU: (N, 16) standardized features ->
+    (N, 5) class scores."""
 
     def __init__(self, n_features=16, width=32, n_classes=5):
         super().__init__()

@@ -11,6 +11,7 @@ those lines to 80 (82 characters already overflowed by 6 px at 1280 px).
 
 import copy
 import difflib
+import inspect
 import re
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ import jupytext
 import pytest
 from jupytext.cli import pipe_notebook
 
+import jetlearn.training
 from booktools.book import BOOK, toc_chapters
 
 RUFF = Path(sys.executable).parent / "ruff"
@@ -83,4 +85,24 @@ def test_exercise_code_lines_fit_their_boxes(stem):
         f"{stem}.md has {len(long)} lines of exercise or solution code longer than "
         f"{MAX_BOXED_LINE} characters, which overflow the box on the website; split them:\n"
         + "\n".join(long)
+    )
+
+
+SHOWN_SOURCE = re.compile(r"getsource\((\w+)\)")
+
+
+@pytest.mark.parametrize("stem", toc_chapters())
+def test_package_code_that_a_chapter_shows_fits_the_website(stem):
+    """A chapter shows the package's functions with inspect.getsource: their lines, comments
+    and docstrings included, must fit the page as a chapter's own code does."""
+    names = SHOWN_SOURCE.findall((BOOK / f"{stem}.md").read_text())
+    long_lines = [
+        f"{name}: {line}"
+        for name in names
+        for line in inspect.getsource(getattr(jetlearn.training, name)).splitlines()
+        if len(line) > MAX_LINE
+    ]
+    assert not long_lines, (
+        f"{stem}.md shows package code with lines longer than {MAX_LINE} characters, "
+        "which wrap to the left edge of the page: " + "\n".join(long_lines)
     )

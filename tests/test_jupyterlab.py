@@ -89,10 +89,7 @@ def lab(tmp_path_factory):
         # the checkpoints JupyterLab keeps of opened files go to scratch, not into the book folder
         f"--FileCheckpoints.checkpoint_dir={scratch / 'checkpoints'}"
     )
-    if (
-        os.geteuid() == 0
-    ):  # JupyterLab refuses to run as root (as in some containers) unless told to
-        arguments += " --allow-root"
+    # as root (as in this project's CI), `make lab` itself adds --allow-root
     # workspaces (layouts JupyterLab saves) go to a temporary folder, not the user's ~/.jupyter
     environment = os.environ | {
         "JUPYTERLAB_WORKSPACES_DIR": str(scratch / "workspaces")

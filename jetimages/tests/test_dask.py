@@ -2,6 +2,7 @@
 not make them are refused."""
 
 import filecmp
+import os
 
 import pytest
 
@@ -11,6 +12,7 @@ from jetimages.generate import generate
 
 
 def test_a_local_cluster_writes_the_bytes_of_a_single_process(tmp_path):
+    environment = dict(os.environ)
     for folder in ("alone", "dask"):
         (tmp_path / folder).mkdir()
     alone = generate(
@@ -25,6 +27,8 @@ def test_a_local_cluster_writes_the_bytes_of_a_single_process(tmp_path):
         dask="local",
     )
     assert filecmp.cmp(alone, spread, shallow=False)
+    # the nannies' OMP_NUM_THREADS=1 must not stay behind (pytest runs the chapters later)
+    assert dict(os.environ) == environment
     assert filecmp.cmp(
         schema.constituents_path(alone),
         schema.constituents_path(spread),

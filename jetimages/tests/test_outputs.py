@@ -7,6 +7,7 @@ import errno
 import inspect
 import os
 import pickle
+import re
 import shutil
 import signal
 import stat
@@ -14,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import filelock
 import h5py
 import pytest
 
@@ -163,14 +165,17 @@ os.kill(os.getpid(), signal.SIGKILL)
 
 @pytest.mark.usefixtures("simulation")
 def test_only_the_leftovers_of_a_killed_run_are_removed(tmp_path, capsys):
-    """A run killed while writing leaves its temporary file and its lock, which lists
-    it; the next run that goes ahead removes that file, with a note, and nothing else:
-    not a user's file named like a temporary one, not even one named as the tool names
-    them."""
+    """A run killed while writing leaves its temporary file, its lock file and the list
+    of its temporaries; the next run that goes ahead removes that file, with a note, and
+    nothing else: not a user's file named like a temporary one, not even one named as
+    the tool names them."""
     target = tmp_path / "jet-images.h5"
     killed = subprocess.run([sys.executable, "-c", KILLED_WRITE, str(target)])
     assert killed.returncode == -signal.SIGKILL
     (leftover,) = tmp_path.glob(".jet-images.h5.jetimages-*.tmp")
+    assert (tmp_path / ".jet-images.h5.jetimages-lock").exists()
+    listed = (tmp_path / ".jet-images.h5.jetimages-temporaries").read_text()
+    assert listed.splitlines()[1:] == [leftover.name]
     names = ["jet-images.h5.backup.tmp", "jet-images.h5.k3j_x9a2.tmp"]
     names.append(".jet-images.h5.jetimages-0123456789abcdef.tmp")
     for name in names:
@@ -206,16 +211,38 @@ def test_a_failed_merge_leaves_a_users_tmp_file_alone(tmp_path, capsys):
     assert os.listdir(folder) == [backup.name]
 
 
-def test_a_lock_file_the_tool_did_not_make_is_left_alone(tmp_path, capsys, simulation):
+@pytest.mark.parametrize("name", ["jetimages-lock", "jetimages-temporaries"])
+def test_a_lock_file_the_tool_did_not_make_is_left_alone(
+    tmp_path, capsys, simulation, name
+):
+    """Nor a list of temporaries: both keep what they held, and so do the files named
+    in them."""
     target = tmp_path / "jets.h5"
-    lock = tmp_path / ".jets.h5.jetimages-lock"
-    lock.write_text(".jets.h5.jetimages-0123456789abcdef.tmp\n")
+    in_the_way = tmp_path / f".jets.h5.{name}"
+    in_the_way.write_text(".jets.h5.jetimages-0123456789abcdef.tmp\n")
     (tmp_path / ".jets.h5.jetimages-0123456789abcdef.tmp").write_text("mine")
     code, error = run(capsys, *generate_args(target))
-    assert code == 2 and error.endswith(
-        "is in the way: this tool did not make it; move it\n"
+    assert code == 2 and error == (
+        f"error: {in_the_way} is in the way: this tool did not make it; move it\n"
     )
     assert len(os.listdir(tmp_path)) == 2 and not simulation
+    assert in_the_way.read_text() == ".jets.h5.jetimages-0123456789abcdef.tmp\n"
+
+
+@pytest.mark.usefixtures("simulation")
+def test_the_lock_file_of_the_tool_before_filelock_still_counts(tmp_path, capsys):
+    """The lock file itself listed the temporaries before the lock was filelock's."""
+    target = tmp_path / "jets.h5"
+    leftover = tmp_path / ".jets.h5.jetimages-0123456789abcdef.tmp"
+    (tmp_path / ".jets.h5.jetimages-lock").write_text(
+        "jetimages: locked by a run writing this file; its temporary files:\n"
+        + leftover.name
+        + "\n"
+    )
+    leftover.write_text("half a file")
+    code, error = run(capsys, *generate_args(target))
+    assert code == 0 and error.startswith(f"removed {leftover}, left behind by ")
+    assert sorted(os.listdir(tmp_path)) == ["jets-constituents.h5", "jets.h5"]
 
 
 # --- two runs on one output ---
@@ -234,6 +261,21 @@ def test_a_second_run_on_the_same_output_stops_at_its_start(
         assert not target.exists()
     assert run(capsys, *generate_args(target))[0] == 0
     assert sorted(os.listdir(tmp_path)) == ["jet-constituents.h5", "jet-images.h5"]
+
+
+@pytest.mark.usefixtures("simulation")
+def test_the_lock_is_a_filelock(tmp_path, capsys):
+    """Another program, or a second run, that locks the lock file with filelock stops
+    a run, and a run's lock stops it."""
+    target = tmp_path / "jet-images.h5"
+    other = filelock.FileLock(tmp_path / ".jet-images.h5.jetimages-lock", timeout=0)
+    with other:
+        code, error = run(capsys, *generate_args(target))
+        assert code == 2 and not target.exists()
+        assert error.startswith(f"error: another run is writing {target} now")
+    with safe_output.locked_outputs([target]), pytest.raises(filelock.Timeout):
+        other.acquire()
+    assert not other.is_locked
 
 
 def test_the_lock_is_held_from_the_start_of_a_run_to_its_end(
@@ -311,6 +353,40 @@ def test_a_full_disk_during_the_write_gives_one_line_and_keeps_the_old_files(
         " MB; nothing was replaced (free some space, or choose another folder)\n"
     )
     assert contents(tmp_path) == before
+
+
+@pytest.mark.parametrize("file", ["jetimages-lock", "jetimages-temporaries"])
+def test_no_space_for_the_lock_or_its_list_is_out_of_space(tmp_path, monkeypatch, file):
+    target = tmp_path / "jets.h5"
+    real = os.open
+
+    def full_disk(path, flags, *args, **kwargs):
+        if str(path).endswith(file) and flags & os.O_CREAT:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", full_disk)
+    message = f"no space left for {target}, not even for .jets.h5.{file}; free some"
+    with (
+        pytest.raises(errors.OutOfSpaceError, match=re.escape(message)),
+        safe_output.locked_outputs([target]),
+    ):
+        pass
+    assert os.listdir(tmp_path) == []
+
+
+def test_no_space_to_list_a_temporary_is_out_of_space(tmp_path, monkeypatch):
+    target = tmp_path / "jets.h5"
+    with safe_output.locked_outputs([target]) as locks:
+
+        def full_disk(handle, data):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        monkeypatch.setattr(os, "write", full_disk)
+        with pytest.raises(errors.OutOfSpaceError, match="not even for .jets.h5.jet"):
+            locks.temporary(target)
+        monkeypatch.undo()
+    assert os.listdir(tmp_path) == []
 
 
 # --- the library's errors and arguments ---

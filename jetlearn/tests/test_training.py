@@ -127,6 +127,51 @@ def test_train_is_reproducible_with_the_same_seeds():
     assert histories[0] == histories[1]
 
 
+def test_the_batch_transform_sees_every_training_batch_and_no_validation_input():
+    x, y = blobs(n=200)
+    x_val, y_val = blobs(n=50, seed=1)
+    seen = []
+
+    def record(inputs):
+        seen.append(len(inputs))
+        return inputs
+
+    train(
+        small_network(),
+        (x, y),
+        (x_val, y_val),
+        epochs=2,
+        batch_size=64,
+        learning_rate=1e-2,
+        seed=0,
+        batch_transform=record,
+    )
+    assert seen == [64, 64, 64, 8] * 2
+
+
+def test_the_model_learns_from_the_transformed_batches():
+    # the training inputs are mirrored (x -> -x) and only the transform undoes it: a model
+    # that learns the problem can only have learned it from the transformed batches
+    x, y = blobs()
+    x_val, y_val = blobs(seed=1)
+    torch.manual_seed(0)
+    model = small_network()
+    train(
+        model,
+        (-x, y),
+        (x_val, y_val),
+        epochs=10,
+        batch_size=64,
+        learning_rate=1e-2,
+        seed=0,
+        batch_transform=torch.negative,
+    )
+    accuracy = np.mean(
+        predict_probabilities(model, x_val).argmax(axis=1) == y_val.numpy()
+    )
+    assert accuracy > 0.95
+
+
 def test_probabilities_are_normalized_and_the_model_left_in_eval_mode():
     model = nn.Sequential(nn.Linear(4, 5), nn.Dropout(0.5))
     probabilities = predict_probabilities(model, torch.randn(30, 4))

@@ -13,16 +13,14 @@ Two builds of the book:
   `make test-fast`, which must not execute chapters.
 
 The browser tests (marker `browser`) open every page of the table of contents once in headless
-Chromium (`visit`), from a server on 127.0.0.1; `probe.js` reads what the page shows. MathJax is
-loaded from cdn.jsdelivr.net by the pages; the tests serve those requests from the MathJax 3 copy
-that the `django-static-mathjax` package ships (see requirements.txt), so they need no network.
-Every other request to another host is blocked and reported. A full-page screenshot of each
+Chromium (`visit`), from a server on 127.0.0.1; `probe.js` reads what the page shows. The site
+serves its own MathJax (booktools/mathjax.py): every request to another host, a CDN included, is
+blocked and reported, and fails the page's test. A full-page screenshot of each
 page is saved under screenshots/ (ignored by git) for a person to look at.
 
 Chromium comes from pytest-playwright's `browser` fixture, configured in tests/conftest.py.
 """
 
-import mimetypes
 import os
 import re
 import subprocess
@@ -32,7 +30,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -48,7 +45,6 @@ EXECUTED = BOOK / "_build" / "jupyter_execute"
 BUILD_LOG = BOOK / "_build" / "website-test-build.log"
 SCREENSHOTS = ROOT / "screenshots"
 PROBE = Path(__file__).with_name("probe.js")
-MATHJAX_CDN = "https://cdn.jsdelivr.net/npm/mathjax@3/"
 # warnings that only a build without executed chapters gives: a {glue} value, in its own chapter
 # or referred to from another one, comes from running the chapter
 WITHOUT_EXECUTION_SUPPRESSED = ["mystnb.glue", "mystnb.glue_ref"]
@@ -167,18 +163,6 @@ def server(website):
     httpd.server_close()
 
 
-def mathjax_folder() -> Path:
-    try:
-        import mathjax  # the django-static-mathjax package: MathJax 3.2.2, as published on npm
-    except ImportError:
-        pytest.fail(
-            "the package django-static-mathjax (a local copy of MathJax 3) is missing; `pip install -r requirements.txt`"
-        )
-    folder = Path(mathjax.__file__).parent / "static" / "mathjax"
-    assert (folder / "es5" / "tex-mml-chtml.js").is_file(), f"no MathJax 3 in {folder}"
-    return folder
-
-
 @dataclass
 class Visit:
     """What the browser saw on one page."""
@@ -202,7 +186,6 @@ class Visit:
 @pytest.fixture(scope="session")
 def visit(browser, server, request):
     """visit(stem): open the chapter's page once, take its screenshot, and return what was seen."""
-    mathjax = mathjax_folder()
     probe = PROBE.read_text()
     SCREENSHOTS.mkdir(exist_ok=True)
     for old in SCREENSHOTS.glob("*.png"):  # the folder shows this run only
@@ -213,11 +196,6 @@ def visit(browser, server, request):
         url = route.request.url
         if url.startswith(server + "/"):
             return route.continue_()
-        if url.startswith(MATHJAX_CDN):
-            local = (mathjax / urlsplit(url).path.split("/mathjax@3/", 1)[1]).resolve()
-            if local.is_relative_to(mathjax) and local.is_file():
-                kind = mimetypes.guess_type(local.name)[0] or "application/octet-stream"
-                return route.fulfill(path=local, content_type=kind)
         visit_record.blocked_requests.append(url)
         return route.abort()
 

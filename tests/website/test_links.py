@@ -96,3 +96,17 @@ def test_internal_links_resolve(built):
 def test_every_chapter_has_a_page(built, chapters):
     missing = [stem for stem in chapters if not (built / f"{stem}.html").is_file()]
     assert not missing, f"chapters in _toc.yml with no page: {missing}"
+
+
+def test_pages_load_scripts_and_styles_from_the_site_itself(built, chapters):
+    """No script or style sheet from another host (MathJax included, booktools/mathjax.py):
+    in a room with a poor network the pages must still show their equations. The internal
+    link check above makes sure that the local copies are there."""
+    external = [
+        f"{stem}.html: {link}"
+        for stem in chapters
+        for link in parse(built / f"{stem}.html").links
+        if link.endswith((".js", ".css"))
+        and (urlsplit(link).netloc or "//" in link[:8])
+    ]
+    assert not external, "pages load code from other hosts:\n" + "\n".join(external)
