@@ -16,6 +16,7 @@ import hashlib
 import shutil
 from pathlib import Path
 
+import nbformat
 from jupyter_cache import get_cache
 from jupyter_cache.base import CacheBundleIn, JupyterCacheAbstract
 from jupyter_cache.cache.db import NbCacheRecord
@@ -113,8 +114,27 @@ def _reread_after_new_inputs(app, env, added, changed, removed) -> list[str]:
     return sorted(env.found_docs - added - changed - removed)
 
 
+def _write_executed_copy(app, doctree) -> None:
+    """myst-nb writes a chapter whose outputs it took from the cache to
+    _build/jupyter_execute/ without them (it merges them into a copy that it keeps to
+    itself); write the executed chapter there instead, as after an execution."""
+    config = app.env.mystnb_config
+    path = Path(config.output_folder) / f"{app.env.docname}.ipynb"
+    if config.execution_mode != "cache" or not path.is_file():
+        return
+    notebook = nbformat.read(path, as_version=4)
+    try:
+        _, executed = get_cache(config.execution_cache_path).merge_match_into_notebook(
+            notebook
+        )
+    except KeyError:  # not in the cache: a page without code
+        return
+    nbformat.write(executed, path)
+
+
 def setup(app):
     # after myst-nb, which sets the cache's path at builder-inited with the default priority
     app.connect("builder-inited", _empty_stale_cache, priority=900)
     app.connect("env-get-outdated", _reread_after_new_inputs)
+    app.connect("doctree-read", _write_executed_copy)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -98,12 +98,17 @@ def _watch_parent(parent: int) -> None:
     os._exit(1)
 
 
+WORKER_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
 def _quiet_worker(parent: int) -> None:
     """Set up a pool worker: Ctrl-C and a kill are for the parent process, which prints
     one line and stops the pool; a worker ends silently with it, even if it is killed
     outright, instead of printing KeyboardInterrupt or BrokenPipeError tracebacks."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # Pool.terminate()'s signal, uncaught
+    # blocked by the parent while it forked, until the two lines above replaced its handlers
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, WORKER_SIGNALS)
     try:  # Linux: SIGTERM to this worker when its parent dies (PR_SET_PDEATHSIG)
         if ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM) != 0:
             raise OSError
@@ -120,7 +125,14 @@ def _local_results(
         yield from map(_run_block, jobs)
     else:
         context = multiprocessing.get_context("fork")
-        with context.Pool(workers, _quiet_worker, (os.getpid(),)) as pool:
+        # a worker starts with a copy of this process's handlers, which would turn a kill
+        # into a traceback there: the signals wait until the worker has set its own
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, WORKER_SIGNALS)
+        try:
+            pool = context.Pool(workers, _quiet_worker, (os.getpid(),))
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        with pool:
             yield from pool.imap_unordered(_run_block, jobs)
 
 

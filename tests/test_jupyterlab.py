@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -63,13 +64,23 @@ def wait_for_connected_kernel(base: str, token: str) -> None:
     """Until the notebook's kernel is idle and the page holds a connection to it: a cell run
     before then is dropped by JupyterLab."""
     deadline = time.monotonic() + START_TIMEOUT_S
+    kernels = []
     while time.monotonic() < deadline:
-        with urllib.request.urlopen(
-            f"{base}/api/kernels?token={token}", timeout=5
-        ) as answer:
-            kernels = json.load(answer)
+        try:
+            with urllib.request.urlopen(
+                f"{base}/api/kernels?token={token}", timeout=5
+            ) as answer:
+                kernels = json.load(answer)
+        except urllib.error.HTTPError as error:
+            # the server can answer 500 while a kernel it lists is still starting
+            if error.code < 500:
+                raise
+            kernels = [f"HTTP {error.code}"]
         if any(
-            k["execution_state"] == "idle" and k["connections"] > 0 for k in kernels
+            isinstance(k, dict)
+            and k["execution_state"] == "idle"
+            and k["connections"] > 0
+            for k in kernels
         ):
             return
         time.sleep(0.5)
