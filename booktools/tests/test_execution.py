@@ -108,7 +108,7 @@ def test_the_package_data_and_results_are_inputs():
     }
     assert "jetlearn/training.py" in names
     assert "jetimages/images.py" in names
-    assert "deep-learning-intro-for-hep/data/jet-images.h5" in names
+    assert f"{BOOK.name}/data/jet-images.h5" in names
     assert "benchmarks/results/cnn_models.json" in names
     assert "requirements.lock" in names
 

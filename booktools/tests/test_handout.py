@@ -309,24 +309,40 @@ def test_exercises_become_headings_and_solutions_closed_details(tmp_path):
         assert not myst_markup(text), text
 
 
-def test_a_solution_to_an_unknown_exercise_is_a_clear_error(tmp_path):
-    (tmp_path / "bad.md").write_text(
-        EXERCISES.replace(":::{solution} task-mass", ":::{solution} task-masss")
-    )
-    with pytest.raises(
-        handout.HandoutError,
-        match="'task-masss', but no exercise in its chapter has that :label:",
-    ):
-        handout.clean_notebook(tmp_path / "bad.md")
+CHAPTER_ERRORS = {
+    "solution to an unknown exercise": (
+        ":::{solution} task-mass",
+        ":::{solution} task-masss",
+        "'task-masss', but no exercise in its chapter has that :label:",
+    ),
+    "unknown directive": (
+        "{admonition} Hint",
+        "{figure} mass.png",
+        r"bad.md: .*\{figure\} has no plain-Markdown form",
+    ),
+    "unknown role": (
+        "{doc}`one`",
+        "{term}`jet`",
+        r"bad.md: the MyST role \{term\} has no plain-Markdown form",
+    ),
+    "unclosed directive": (
+        "Use `np.histogram`.\n:::\n",
+        "Use `np.histogram`.\n",
+        "bad.md: the MyST directive `:::{admonition} Hint` is never closed by a line "
+        "`:::`",
+    ),
+}
 
 
-def test_an_unknown_directive_is_a_clear_error(tmp_path):
-    (tmp_path / "bad.md").write_text(
-        EXERCISES.replace("{admonition} Hint", "{figure} mass.png")
-    )
-    with pytest.raises(
-        handout.HandoutError, match=r"\{figure\} has no plain-Markdown form"
-    ):
+@pytest.mark.parametrize(
+    ("good", "bad", "message"), CHAPTER_ERRORS.values(), ids=CHAPTER_ERRORS.keys()
+)
+def test_a_chapter_the_handout_cannot_translate_is_a_clear_error(
+    tmp_path, good, bad, message
+):
+    assert good in EXERCISES
+    (tmp_path / "bad.md").write_text(EXERCISES.replace(good, bad))
+    with pytest.raises(handout.HandoutError, match=message):
         handout.clean_notebook(tmp_path / "bad.md")
 
 
@@ -414,26 +430,6 @@ answer = "{doc}`not-a-link`"
    > Then try Exercise 1 (The only one).
 2. Then the rest."""
     )
-
-
-def test_an_unknown_role_is_a_clear_error(tmp_path):
-    (tmp_path / "bad.md").write_text(EXERCISES.replace("{doc}`one`", "{term}`jet`"))
-    with pytest.raises(
-        handout.HandoutError,
-        match=r"bad.md: the MyST role \{term\} has no plain-Markdown form",
-    ):
-        handout.clean_notebook(tmp_path / "bad.md")
-
-
-def test_an_unclosed_directive_is_a_clear_error(tmp_path):
-    (tmp_path / "bad.md").write_text(
-        EXERCISES.replace("Use `np.histogram`.\n:::\n", "Use `np.histogram`.\n")
-    )
-    with pytest.raises(
-        handout.HandoutError,
-        match="bad.md: the MyST directive `:::{admonition} Hint` is never closed by a line `:::`",
-    ):
-        handout.clean_notebook(tmp_path / "bad.md")
 
 
 def test_glued_numbers_are_pasted_where_the_parser_finds_their_roles():

@@ -59,20 +59,18 @@ def small_network():
     return nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 3))
 
 
+def train_small(model, train_data, val_data, **changes):
+    """train() with the small recipe that these tests share, apart from `changes`."""
+    recipe = {"epochs": 10, "batch_size": 64, "learning_rate": 1e-2, "seed": 0}
+    return train(model, train_data, val_data, **recipe | changes)
+
+
 def test_train_learns_an_easy_problem():
     x, y = blobs()
     x_val, y_val = blobs(seed=1)
     torch.manual_seed(0)
     model = small_network()
-    history = train(
-        model,
-        (x, y),
-        (x_val, y_val),
-        epochs=10,
-        batch_size=64,
-        learning_rate=1e-2,
-        seed=0,
-    )
+    history = train_small(model, (x, y), (x_val, y_val))
     assert len(history["training"]) == len(history["validation"]) == 10
     assert history["validation"][-1] < history["validation"][0]
     accuracy = np.mean(
@@ -89,15 +87,7 @@ def test_train_restores_the_best_validation_weights():
     y_val = (y_val + 1) % 3
     torch.manual_seed(0)
     model = small_network()
-    history = train(
-        model,
-        (x, y),
-        (x_val, y_val),
-        epochs=8,
-        batch_size=64,
-        learning_rate=1e-2,
-        seed=0,
-    )
+    history = train_small(model, (x, y), (x_val, y_val), epochs=8)
     best = int(np.argmin(history["validation"]))
     assert best < len(history["validation"]) - 1, (
         "the test needs a validation loss that rises"
@@ -114,14 +104,8 @@ def test_train_is_reproducible_with_the_same_seeds():
     for _ in range(2):
         torch.manual_seed(3)
         histories.append(
-            train(
-                small_network(),
-                (x, y),
-                (x_val, y_val),
-                epochs=3,
-                batch_size=50,
-                learning_rate=1e-2,
-                seed=3,
+            train_small(
+                small_network(), (x, y), (x_val, y_val), epochs=3, batch_size=50, seed=3
             )
         )
     assert histories[0] == histories[1]
@@ -136,15 +120,8 @@ def test_the_batch_transform_sees_every_training_batch_and_no_validation_input()
         seen.append(len(inputs))
         return inputs
 
-    train(
-        small_network(),
-        (x, y),
-        (x_val, y_val),
-        epochs=2,
-        batch_size=64,
-        learning_rate=1e-2,
-        seed=0,
-        batch_transform=record,
+    train_small(
+        small_network(), (x, y), (x_val, y_val), epochs=2, batch_transform=record
     )
     assert seen == [64, 64, 64, 8] * 2
 
@@ -156,16 +133,7 @@ def test_the_model_learns_from_the_transformed_batches():
     x_val, y_val = blobs(seed=1)
     torch.manual_seed(0)
     model = small_network()
-    train(
-        model,
-        (-x, y),
-        (x_val, y_val),
-        epochs=10,
-        batch_size=64,
-        learning_rate=1e-2,
-        seed=0,
-        batch_transform=torch.negative,
-    )
+    train_small(model, (-x, y), (x_val, y_val), batch_transform=torch.negative)
     accuracy = np.mean(
         predict_probabilities(model, x_val).argmax(axis=1) == y_val.numpy()
     )
