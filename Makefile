@@ -1,5 +1,5 @@
 # Two commands do everything (see README.md):
-#   make book   installs what is needed into .venv/, then builds the book, executing every chapter
+#   make book   installs what is needed into .venv/, then builds the book, executing the chapters
 #   make test   installs what is needed into .venv/, then runs every test, chapters included
 # Both need Python 3.11 (the pinned pythia8mc wheel is built for it).
 

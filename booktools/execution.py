@@ -13,7 +13,11 @@ what produced it.
 """
 
 import hashlib
+import os
 import shutil
+import sys
+import tempfile
+from importlib import metadata
 from pathlib import Path
 
 import nbformat
@@ -40,17 +44,31 @@ INPUT_PATTERNS = (
 
 
 def chapter_inputs() -> list[Path]:
-    """Every file a chapter may read besides its own code, in a fixed order."""
+    """Every file a chapter may read besides its own code, in a fixed order (hidden files,
+    such as the data tool's locks, are not read by chapters)."""
     files = {path for pattern in INPUT_PATTERNS for path in ROOT.glob(pattern)}
-    return sorted(path for path in files if path.is_file())
+    return sorted(
+        path for path in files if path.is_file() and not path.name.startswith(".")
+    )
+
+
+def installed_versions() -> list[str]:
+    """Python's version and every installed distribution's name and version: what runs
+    the chapters, which a manual install can change without touching requirements.lock."""
+    distributions = {
+        f"{dist.metadata['Name']}=={dist.version}" for dist in metadata.distributions()
+    }
+    return [sys.version, *sorted(distributions)]
 
 
 def inputs_fingerprint() -> str:
-    """A SHA-256 over the names and contents of `chapter_inputs()`."""
+    """A SHA-256 over the names and contents of `chapter_inputs()` and the installed
+    versions."""
     digest = hashlib.sha256()
     for path in chapter_inputs():
         digest.update(str(path.relative_to(ROOT)).encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
+    digest.update("\n".join(installed_versions()).encode())
     return digest.hexdigest()
 
 
@@ -65,28 +83,36 @@ def open_cache(
     folder.mkdir(parents=True, exist_ok=True)
     cache = get_cache(folder)
     if not stamp.is_file():
-        temporary = stamp.with_suffix(".tmp")
-        temporary.write_text(fingerprint)
-        temporary.replace(stamp)
+        with tempfile.NamedTemporaryFile("w", dir=folder, delete=False) as temporary:
+            temporary.write(fingerprint)
+        os.replace(temporary.name, stamp)
     return cache
 
 
 def executed_copy(
-    cache: JupyterCacheAbstract, notebook: NotebookNode
+    cache: JupyterCacheAbstract, notebook: NotebookNode, fingerprint: str
 ) -> NbCacheRecord | None:
-    """The cache's record of this notebook's code, executed with today's inputs, if it has one."""
+    """The cache's record of this notebook's code, executed with the inputs of
+    `fingerprint` (as keep_executed records them), if it has one."""
     try:
-        return cache.match_cache_notebook(notebook)
+        record = cache.match_cache_notebook(notebook)
     except KeyError:
         return None
+    return record if record.data.get("inputs") == fingerprint else None
 
 
 def keep_executed(
-    cache: JupyterCacheAbstract, notebook: NotebookNode, source: Path, seconds: float
+    cache: JupyterCacheAbstract,
+    notebook: NotebookNode,
+    source: Path,
+    seconds: float,
+    fingerprint: str,
 ) -> NbCacheRecord:
-    """Store a chapter that ran from top to bottom without error, for the build to show."""
+    """Store a chapter that ran from top to bottom without error, with the fingerprint
+    of the inputs it ran with, for the build to show."""
+    data = {"execution_seconds": seconds, "inputs": fingerprint}
     return cache.cache_notebook_bundle(
-        CacheBundleIn(notebook, str(source), data={"execution_seconds": seconds}),
+        CacheBundleIn(notebook, str(source), data=data),
         check_validity=False,
         overwrite=True,
     )

@@ -8,11 +8,11 @@ and the parts it fetches when needed (TeX extensions, fonts, the menu, accessibi
 """
 
 import shutil
+from importlib import resources
 from pathlib import Path
 
-import mathjax
-
-SOURCE = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"
+# the top-level package `mathjax` of django-static-mathjax, not this module
+SOURCE = Path(str(resources.files("mathjax"))) / "static" / "mathjax" / "es5"
 COMPONENT = "tex-mml-chtml.js"
 LOADED_LATER = ("a11y", "adaptors", "input", "output", "sre", "ui")
 TARGET = "mathjax"  # within the site's _static folder

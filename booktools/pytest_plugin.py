@@ -18,6 +18,7 @@ from unittest import mock
 
 import jupytext
 import pytest
+import yaml
 from nbval import plugin as nbval_plugin
 
 from . import execution
@@ -64,18 +65,30 @@ def _has_error(cell) -> bool:
 
 @functools.cache
 def executed_chapters():
-    """The cache of executed chapters, checked against the chapters' inputs once per session."""
-    return execution.open_cache()
+    """The cache of executed chapters and the fingerprint of the chapters' inputs, both
+    taken once per session (the cache is emptied if the inputs changed since it was)."""
+    fingerprint = execution.inputs_fingerprint()
+    return execution.open_cache(fingerprint=fingerprint), fingerprint
+
+
+@functools.cache
+def default_cell_timeout() -> int:
+    """The build's limit for a cell, for chapters that do not set their own."""
+    config = yaml.safe_load((BOOK / "_config.yml").read_text())
+    return config["execute"]["timeout"]
 
 
 class MystChapter(nbval_plugin.IPyNbFile):
     """nbval's notebook collector, reading a MyST-markdown chapter through jupytext."""
 
     def collect(self):
-        self.cache = executed_chapters()
-        self.passed_cells = 0
-        self.started = time.perf_counter()
-        record = execution.executed_copy(self.cache, jupytext.read(self.path))
+        self.cache, self.fingerprint = executed_chapters()
+        notebook = jupytext.read(self.path)
+        # the limit the build puts on each cell of this chapter, so that the tests do too
+        self.cell_timeout = notebook.metadata.get("mystnb", {}).get(
+            "execution_timeout", default_cell_timeout()
+        )
+        record = execution.executed_copy(self.cache, notebook, self.fingerprint)
         if record is not None and not self.config.getoption("--run-chapters"):
             self.unchanged = True
             yield ChapterUnchanged.from_parent(self, name="unchanged", record=record)
@@ -87,22 +100,36 @@ class MystChapter(nbval_plugin.IPyNbFile):
             yield from super().collect()
 
     def setup(self):
+        self.passed_cells: set[int] = set()
+        self.started = time.perf_counter()
         if not self.unchanged:  # no kernel for a chapter that is not run again
             super().setup()
 
     def cell_passed(self, item) -> None:
         item.cell.outputs = item.test_outputs
         item.cell.execution_count = item.cell_num + 1
-        self.passed_cells += 1
+        self.passed_cells.add(item.cell_num)
 
     def teardown(self):
+        if not self.unchanged and self.kernel is not None and self.kernel.is_alive():
+            # what myst-nb records after an execution of its own (code highlighting)
+            reply = self.kernel.kc.kernel_info(reply=True, timeout=10)
+            self.nb.metadata["language_info"] = reply["content"]["language_info"]
         super().teardown()
         if self.unchanged:
             return
         code_cells = [cell for cell in self.nb.cells if cell.cell_type == "code"]
-        if code_cells and self.passed_cells == len(code_cells):  # all ran, and passed
+        every_cell = set(range(len(code_cells)))
+        # all ran and passed, in this session, with the inputs the session started with
+        if (
+            code_cells
+            and self.passed_cells == every_cell
+            and execution.inputs_fingerprint() == self.fingerprint
+        ):
             seconds = time.perf_counter() - self.started
-            execution.keep_executed(self.cache, self.nb, self.path, seconds)
+            execution.keep_executed(
+                self.cache, self.nb, self.path, seconds, self.fingerprint
+            )
 
 
 def pytest_collect_file(file_path: Path, parent):
@@ -119,6 +146,13 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if isinstance(item.parent, MystChapter):
             item.add_marker(pytest.mark.notebook)
+
+
+def pytest_runtest_setup(item):
+    if isinstance(item, nbval_plugin.IPyNbCell) and isinstance(
+        item.parent, MystChapter
+    ):
+        item.config.option.nbval_cell_timeout = item.parent.cell_timeout
 
 
 @pytest.hookimpl(wrapper=True)

@@ -23,8 +23,12 @@ WORKER_HINT = (
 
 
 def _restore_environment(saved: dict[str, str]) -> None:
-    os.environ.clear()
-    os.environ.update(saved)
+    """Undo what changed in os.environ since `saved` was taken, and nothing else."""
+    for name in set(os.environ) - set(saved):
+        del os.environ[name]
+    for name, value in saved.items():
+        if os.environ.get(name) != value:
+            os.environ[name] = value
 
 
 @contextlib.contextmanager

@@ -125,14 +125,18 @@ def _local_results(
         yield from map(_run_block, jobs)
     else:
         context = multiprocessing.get_context("fork")
-        # a worker starts with a copy of this process's handlers, which would turn a kill
-        # into a traceback there: the signals wait until the worker has set its own
-        mask = signal.pthread_sigmask(signal.SIG_BLOCK, WORKER_SIGNALS)
-        try:
-            pool = context.Pool(workers, _quiet_worker, (os.getpid(),))
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        with pool:
+        with contextlib.ExitStack() as stack:
+            # a worker starts with a copy of this process's handlers, which would turn a
+            # kill into a traceback there: the signals wait until the worker has set its
+            # own. One that came meanwhile arrives when they are unblocked, with the pool
+            # already in the stack, so that the pool is ended with the run.
+            mask = signal.pthread_sigmask(signal.SIG_BLOCK, WORKER_SIGNALS)
+            try:
+                pool = stack.enter_context(
+                    context.Pool(workers, _quiet_worker, (os.getpid(),))
+                )
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             yield from pool.imap_unordered(_run_block, jobs)
 
 

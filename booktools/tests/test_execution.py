@@ -1,5 +1,7 @@
 """The cache of executed chapters that the tests fill and the build reads (booktools.execution)."""
 
+import sys
+
 import jupytext
 import nbformat
 import pytest
@@ -55,32 +57,41 @@ def executed(notebook):
     return notebook
 
 
+def keep(cache, path, fingerprint):
+    """Keep the chapter at `path` as if it had run, with the inputs of `fingerprint`."""
+    notebook = jupytext.read(path)
+    execution.keep_executed(cache, executed(notebook), path, 1.0, fingerprint)
+    return jupytext.read(path)
+
+
+def found(folder, notebook) -> bool:
+    """Whether a session that starts now would take `notebook` from the cache."""
+    fingerprint = execution.inputs_fingerprint()
+    cache = execution.open_cache(folder, fingerprint)
+    return execution.executed_copy(cache, notebook, fingerprint) is not None
+
+
 def test_a_kept_chapter_is_found_by_its_code(inputs, tmp_path):
     (tmp_path / "chapter.md").write_text(CHAPTER)
+    assert not found(tmp_path / "cache", jupytext.read(tmp_path / "chapter.md"))
     cache = execution.open_cache(tmp_path / "cache")
-    notebook = jupytext.read(tmp_path / "chapter.md")
-    assert execution.executed_copy(cache, notebook) is None
-    execution.keep_executed(cache, executed(notebook), tmp_path / "chapter.md", 1.0)
+    keep(cache, tmp_path / "chapter.md", execution.inputs_fingerprint())
     # the prose may change; the code may not
     edited = CHAPTER.replace("Some prose.", "Other prose.")
-    assert execution.executed_copy(cache, jupytext.reads(edited, fmt="md"))
+    assert found(tmp_path / "cache", jupytext.reads(edited, fmt="md"))
     changed = CHAPTER.replace("6 * 7", "7 * 6")
-    assert execution.executed_copy(cache, jupytext.reads(changed, fmt="md")) is None
+    assert not found(tmp_path / "cache", jupytext.reads(changed, fmt="md"))
 
 
 @pytest.mark.parametrize("changed", ["pkg/code.py", "data.h5"])
 def test_the_cache_is_emptied_when_an_input_changes(inputs, tmp_path, changed):
     (tmp_path / "chapter.md").write_text(CHAPTER)
-    notebook = jupytext.read(tmp_path / "chapter.md")
     cache = execution.open_cache(tmp_path / "cache")
-    execution.keep_executed(cache, executed(notebook), tmp_path / "chapter.md", 1.0)
-    assert execution.executed_copy(execution.open_cache(tmp_path / "cache"), notebook)
+    notebook = keep(cache, tmp_path / "chapter.md", execution.inputs_fingerprint())
+    assert found(tmp_path / "cache", notebook)
 
     (tmp_path / changed).write_bytes((tmp_path / changed).read_bytes() + b" ")
-    assert (
-        execution.executed_copy(execution.open_cache(tmp_path / "cache"), notebook)
-        is None
-    )
+    assert not found(tmp_path / "cache", notebook)
 
 
 def test_a_new_input_file_empties_the_cache(inputs, tmp_path):
@@ -89,16 +100,33 @@ def test_a_new_input_file_empties_the_cache(inputs, tmp_path):
     assert execution.inputs_fingerprint() != before
 
 
+def test_hidden_files_beside_the_data_are_not_inputs(inputs, tmp_path):
+    before = execution.inputs_fingerprint()
+    (tmp_path / ".data.h5.jetimages-lock").write_text("")
+    assert execution.inputs_fingerprint() == before
+
+
 def test_a_cache_without_fingerprint_is_not_trusted(inputs, tmp_path):
-    cache = execution.open_cache(tmp_path / "cache")
     (tmp_path / "chapter.md").write_text(CHAPTER)
-    notebook = jupytext.read(tmp_path / "chapter.md")
-    execution.keep_executed(cache, executed(notebook), tmp_path / "chapter.md", 1.0)
+    cache = execution.open_cache(tmp_path / "cache")
+    notebook = keep(cache, tmp_path / "chapter.md", execution.inputs_fingerprint())
     (tmp_path / "cache" / execution.FINGERPRINT_FILE).unlink()  # made by another tool
-    assert (
-        execution.executed_copy(execution.open_cache(tmp_path / "cache"), notebook)
-        is None
-    )
+    assert not found(tmp_path / "cache", notebook)
+
+
+def test_a_chapter_kept_with_other_inputs_is_not_taken(inputs, tmp_path):
+    """Kept by a session whose inputs changed while it ran, or by the build (which
+    records no inputs): the tests run the chapter again."""
+    (tmp_path / "chapter.md").write_text(CHAPTER)
+    cache = execution.open_cache(tmp_path / "cache")
+    notebook = keep(cache, tmp_path / "chapter.md", "another fingerprint")
+    assert not found(tmp_path / "cache", notebook)
+
+
+def test_the_installed_versions_are_inputs():
+    versions = execution.installed_versions()
+    assert any(line.startswith("torch==") for line in versions)
+    assert versions[0] == sys.version
 
 
 def test_the_package_data_and_results_are_inputs():
