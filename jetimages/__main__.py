@@ -19,6 +19,7 @@ from .errors import (
     OutOfSpaceError,
     UsageError,
 )
+from .physics import SIMULATIONS
 
 REPLACING = (
     "An existing output file is replaced, whole and only once the new one is complete, "
@@ -53,6 +54,7 @@ OPTIONS = {
     "shards": "--shards",
     "workers": "--workers",
     "dask": "--dask",
+    "simulation": "--simulation",
     "force": "--force",
 }
 
@@ -123,6 +125,13 @@ def parser() -> argparse.ArgumentParser:
         "ADDRESS (such as tcp://login1:8786), or on a LocalCluster for 'local'; same "
         "bytes",
     )
+    make.add_argument(
+        "--simulation",
+        choices=list(SIMULATIONS),
+        default="nominal",
+        help="the shower and tune to simulate with (default: nominal, Pythia's own; "
+        "the others are in jetimages/physics.py, SIMULATIONS)",
+    )
     make.add_argument("--force", action="store_true", help=force)
 
     join = commands.add_parser(
@@ -157,6 +166,7 @@ def run(args: argparse.Namespace):
             workers=args.workers,
             constituents_out=args.constituents_out,
             dask=args.dask,
+            simulation=args.simulation,
             force=args.force,
         )
     return merge(

@@ -13,7 +13,14 @@ import numpy as np
 
 from . import physics
 from .errors import DamagedInputError, NotFoundError
-from .schema import ARRAYS, SCHEMA_VERSION, arrays_of, as_text, constituents_path
+from .schema import (
+    ARRAYS,
+    SCHEMA_VERSION,
+    arrays_of,
+    as_text,
+    constituents_path,
+    simulation_of,
+)
 
 REGENERATE_HINT = (
     "In the book folder, restore the committed files with `git checkout -- data/`, or "
@@ -26,11 +33,12 @@ REGENERATE_HINT = (
 class JetDataset:
     """A loaded dataset: arrays in memory plus the files' attributes.
 
-    `particles` and `n_particles` are None unless the constituents were asked for.
+    `particles` and `n_particles` are None unless the constituents were asked for,
+    `channels` None if it was not.
     """
 
     images: np.ndarray
-    channels: np.ndarray
+    channels: np.ndarray | None
     labels: np.ndarray
     features: np.ndarray
     jet_pt: np.ndarray
@@ -58,6 +66,11 @@ class JetDataset:
     @property
     def particle_feature_names(self) -> list[str]:
         return list(self.attrs["particle_feature_names"])
+
+    @property
+    def simulation(self) -> str:
+        """The simulation the jets come from: a key of jetimages.physics.SIMULATIONS."""
+        return simulation_of(self.attrs)
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -211,19 +224,33 @@ def _check_arrays(
 def load_dataset(
     path: str | os.PathLike = "data/jet-images.h5",
     constituents: bool | str | os.PathLike = False,
+    channels: bool = True,
 ) -> JetDataset:
     """Load a dataset into memory, checking that it is what it claims.
 
     constituents: False to read the images file alone; True to read the particles too,
-    from the constituents file beside it; or the path of that file. Raises NotFoundError
-    (a FileNotFoundError) or DamagedInputError (a ValueError) with a message that says
-    how to get a good file.
+    from the constituents file beside it; or the path of that file. channels: False
+    leaves out the two extra image channels, half of the images file's memory. Raises
+    NotFoundError (a FileNotFoundError) or DamagedInputError (a ValueError) with a
+    message that says how to get a good file.
     """
     path = Path(path)
-    arrays, attrs = read_file(path, arrays_of("images"))
+    names = [name for name in arrays_of("images") if channels or name != "channels"]
+    arrays, attrs = read_file(path, names)
+    arrays.setdefault("channels", None)
     if constituents is not False:
         other = constituents_path(path) if constituents is True else Path(constituents)
-        particle_arrays, _ = read_file(other, arrays_of("constituents"))
+        particle_arrays, particle_attrs = read_file(other, arrays_of("constituents"))
+        if simulation_of(particle_attrs) != simulation_of(attrs):
+            raise DamagedInputError(
+                "{other} holds jets of the simulation {theirs!r}, {path} of {ours!r}: "
+                "they come from different datasets. {hint}",
+                other=other,
+                path=path,
+                theirs=simulation_of(particle_attrs),
+                ours=simulation_of(attrs),
+                hint=REGENERATE_HINT,
+            )
         for name in ("labels", "block", "row_in_block"):
             if not np.array_equal(particle_arrays[name], arrays[name]):
                 raise DamagedInputError(

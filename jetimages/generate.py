@@ -87,9 +87,9 @@ def _free_space_for(targets: dict[Path, list[str]], jets: int) -> None:
     check_free_space(sizes, estimated=True)
 
 
-def _run_block(task: tuple[str, int, int, int]) -> Block:
-    label, block, n_jets, seed = task
-    return simulate_block(label, seed, block, n_jets)
+def _run_block(task: tuple[str, int, int, int, str]) -> Block:
+    label, block, n_jets, seed, simulation = task
+    return simulate_block(label, seed, block, n_jets, simulation)
 
 
 def _watch_parent(parent: int) -> None:
@@ -119,7 +119,7 @@ def _quiet_worker(parent: int) -> None:
 
 
 def _local_results(
-    jobs: list[tuple[str, int, int, int]], workers: int
+    jobs: list[tuple[str, int, int, int, str]], workers: int
 ) -> Iterator[Block]:
     if workers == 1:
         yield from map(_run_block, jobs)
@@ -141,12 +141,16 @@ def _local_results(
 
 
 def simulate_blocks(
-    tasks: list[tuple[str, int, int]], seed: int, workers: int, client
+    tasks: list[tuple[str, int, int]],
+    seed: int,
+    workers: int,
+    client,
+    simulation: str = "nominal",
 ) -> dict[str, np.ndarray]:
     """Run the (label, block, n_jets) tasks on `workers` processes, or, if `client` is
     not None, on its Dask cluster (see dask_backend.connect); rows in (class, block,
     row) order, whoever simulated them."""
-    jobs = [(label, block, n_jets, seed) for label, block, n_jets in tasks]
+    jobs = [(label, block, n_jets, seed, simulation) for label, block, n_jets in tasks]
     outputs = (
         _local_results(jobs, workers)
         if client is None
@@ -190,6 +194,15 @@ def shard_tasks(
             given=shard,
         )
     return plan[shard::shards]
+
+
+def check_simulation(simulation: str) -> None:
+    if simulation not in physics.SIMULATIONS:
+        raise UsageError(
+            "{simulation}: unknown simulation {given!r}; choose one of {known}",
+            given=simulation,
+            known=", ".join(physics.SIMULATIONS),
+        )
 
 
 def check_seed(seed: int) -> None:
@@ -292,6 +305,7 @@ def generate(
     workers: int | None = None,
     constituents_out: str | os.PathLike | None = None,
     dask: str | None = None,
+    simulation: str = "nominal",
     force: bool = False,
 ) -> Path:
     """Simulate a whole dataset (shards == 1, rows shuffled) or one shard of it (rows in
@@ -307,6 +321,7 @@ def generate(
     """
     tasks = shard_tasks(jets_per_class, shard, shards)
     check_seed(seed)
+    check_simulation(simulation)
     if workers is not None and workers < 1:
         raise UsageError(
             "{workers}: the number of processes must be at least 1, not {given}",
@@ -331,10 +346,10 @@ def generate(
             locks = locked.enter_context(locked_outputs(targets))
             _free_space_for(targets, jets=sum(n for _, _, n in tasks))
             arrays = simulate_blocks(
-                tasks, seed, workers or os.cpu_count() or 1, client
+                tasks, seed, workers or os.cpu_count() or 1, client, simulation
             )
         # the cluster is shut down: writing needs no workers
-        attrs = schema.file_attributes(seed, jets_per_class)
+        attrs = schema.file_attributes(seed, jets_per_class, simulation)
         if shards > 1:
             attrs.update(shard=shard, shards=shards)
             return write_dataset(out, arrays, attrs, force=force, locks=locks)
@@ -516,7 +531,9 @@ def merge(
         seed = int(attrs["seed"])
         # the same attributes, in the same order, as a whole-dataset run writes;
         # versions from the shards
-        merged_attrs = schema.file_attributes(seed, int(attrs["jets_per_class"]))
+        merged_attrs = schema.file_attributes(
+            seed, int(attrs["jets_per_class"]), schema.simulation_of(attrs)
+        )
         merged_attrs.update(
             {
                 key: str(value)

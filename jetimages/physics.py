@@ -106,8 +106,33 @@ def jet_class(label: str) -> JetClass:
     raise ValueError(f"unknown jet class {label!r}: choose one of {', '.join(LABELS)}")
 
 
-def common_pythia_settings(seed: int) -> list[str]:
-    """Settings shared by every class: beams, pT-hat window, a fixed seed, and a quiet log."""
+# The simulations a dataset can be made with: the Pythia settings each adds to the
+# common ones. "nominal" is Pythia's default shower and tune (Monash 2013); the others
+# are there to ask how much a tagger learned of the physics and how much of one model of
+# it. FSR: final-state radiation, Pythia's "TimeShower"; its alpha_s(m_Z) is 0.1365 by
+# default, varied here by about 10 % up and down.
+SIMULATIONS: dict[str, tuple[str, ...]] = {
+    "nominal": (),
+    # Vincia's antenna shower in place of Pythia's simple shower; verbosity 1 keeps its
+    # banner out of the log (Print:quiet does not), and changes no random number
+    "vincia": ("PartonShowers:model = 2", "Print:verbosity = 1"),
+    "fsr-alphas-up": ("TimeShower:alphaSvalue = 0.150",),
+    "fsr-alphas-down": ("TimeShower:alphaSvalue = 0.123",),
+}
+
+
+def simulation_settings(simulation: str) -> tuple[str, ...]:
+    """The Pythia settings of one of SIMULATIONS, or a ValueError that lists them."""
+    if simulation not in SIMULATIONS:
+        raise ValueError(
+            f"unknown simulation {simulation!r}: choose one of {', '.join(SIMULATIONS)}"
+        )
+    return SIMULATIONS[simulation]
+
+
+def common_pythia_settings(seed: int, simulation: str = "nominal") -> list[str]:
+    """Settings shared by every class: beams, pT-hat window, a fixed seed, a quiet log,
+    and those of the simulation (see SIMULATIONS)."""
     low, high = PT_HAT_WINDOW_GEV
     return [
         f"Beams:eCM = {SQRT_S_GEV}",
@@ -116,4 +141,5 @@ def common_pythia_settings(seed: int) -> list[str]:
         "Random:setSeed = on",
         f"Random:seed = {seed}",
         "Print:quiet = on",
+        *simulation_settings(simulation),
     ]

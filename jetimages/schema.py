@@ -165,7 +165,15 @@ def version_differences(attrs: dict, source: str = "the file") -> list[str]:
     return differences
 
 
-def file_attributes(seed: int, jets_per_class: int) -> dict:
+def simulation_of(attrs) -> str:
+    """The simulation (physics.SIMULATIONS) a file's attributes name; files made before
+    there was a choice are nominal."""
+    return as_text(attrs.get("simulation", "nominal"))
+
+
+def file_attributes(
+    seed: int, jets_per_class: int, simulation: str = "nominal"
+) -> dict:
     return {
         "schema_version": SCHEMA_VERSION,
         "label_order": list(physics.LABELS),
@@ -177,6 +185,9 @@ def file_attributes(seed: int, jets_per_class: int) -> dict:
         "max_particles": MAX_PARTICLES,
         "seed": seed,
         "jets_per_class": jets_per_class,
+        "simulation": simulation,
+        "simulation_settings": "; ".join(physics.simulation_settings(simulation))
+        or "Pythia 8 defaults",
         "block_size": BLOCK_SIZE,
         "sqrt_s_GeV": physics.SQRT_S_GEV,
         "pt_hat_window_GeV": physics.PT_HAT_WINDOW_GEV,

@@ -46,10 +46,10 @@ def pythia_seed(seed: int, label: str, block: int) -> int:
     return int(state % 900_000_000) + 1
 
 
-def make_pythia(label: str, seed: int) -> pythia8mc.Pythia:
+def make_pythia(label: str, seed: int, simulation: str = "nominal") -> pythia8mc.Pythia:
     pythia = pythia8mc.Pythia("", False)
     for setting in (
-        physics.common_pythia_settings(seed)
+        physics.common_pythia_settings(seed, simulation)
         + physics.jet_class(label).pythia_settings()
     ):
         if not pythia.readString(setting):
@@ -311,10 +311,12 @@ def jet_arrays(jets: list[np.ndarray], label: str, block: int) -> dict[str, np.n
     }
 
 
-def simulate_block(label: str, seed: int, block: int, n_jets: int) -> Block:
+def simulate_block(
+    label: str, seed: int, block: int, n_jets: int, simulation: str = "nominal"
+) -> Block:
     """Generate events until n_jets jets of this class are accepted, then image and featurize them."""
     jet_class = physics.jet_class(label)
-    pythia = make_pythia(label, pythia_seed(seed, label, block))
+    pythia = make_pythia(label, pythia_seed(seed, label, block), simulation)
     species = _Species(pythia.particleData)
     accepted: list[np.ndarray] = []
     events_generated = 0

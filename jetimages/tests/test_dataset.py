@@ -95,6 +95,23 @@ def test_constituents_of_another_dataset_are_refused(written, tmp_path):
         dataset.load_dataset(path, constituents=tmp_path / "o-c.h5")
 
 
+def test_the_extra_channels_can_be_left_out(written):
+    path, arrays = written
+    jets = dataset.load_dataset(path, channels=False)
+    assert jets.channels is None
+    np.testing.assert_array_equal(jets.labels, arrays["labels"])
+
+
+def test_constituents_of_another_simulation_are_refused(written, tmp_path):
+    path, arrays = written
+    vincia = tmp_path / "vincia.h5"
+    attrs = schema.file_attributes(seed=1, jets_per_class=2, simulation="vincia")
+    write_dataset(vincia, arrays, attrs, tmp_path / "vincia-c.h5")
+    assert dataset.load_dataset(vincia).simulation == "vincia"
+    with pytest.raises(ValueError, match="of the simulation 'vincia'.*of 'nominal'"):
+        dataset.load_dataset(path, constituents=tmp_path / "vincia-c.h5")
+
+
 def test_a_file_of_the_old_schema_says_how_to_regenerate(tmp_path):
     path = tmp_path / "old.h5"
     with h5py.File(path, "w") as file:

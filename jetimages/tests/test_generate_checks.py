@@ -12,6 +12,7 @@ import pytest
 from jetimages import dataset, schema
 from jetimages import generate as generate_module
 from jetimages.__main__ import main
+from jetimages.errors import UsageError
 
 from .synthetic import arrays_for, write_whole
 
@@ -70,6 +71,27 @@ def test_bad_numbers_name_their_flag(tmp_path, capsys, args, message):
 
 
 @pytest.mark.usefixtures("no_simulation")
+def test_an_unknown_simulation_is_refused_before_any_event(no_simulation, tmp_path):
+    with pytest.raises(UsageError, match="unknown simulation 'herwig'; choose"):
+        generate_module.generate(
+            tmp_path / "jets.h5", jets_per_class=10, seed=1, simulation="herwig"
+        )
+
+
+def test_the_simulation_is_recorded_in_both_files(tmp_path, monkeypatch):
+    def simulate(tasks, seed, workers, client, simulation):
+        assert simulation == "fsr-alphas-up"
+        return arrays_for(tasks)
+
+    monkeypatch.setattr(generate_module, "simulate_blocks", simulate)
+    out = generate_module.generate(
+        tmp_path / "jets.h5", jets_per_class=2, seed=1, simulation="fsr-alphas-up"
+    )
+    jets = dataset.load_dataset(out, constituents=True)
+    assert jets.simulation == "fsr-alphas-up"
+    assert jets.attrs["simulation_settings"] == "TimeShower:alphaSvalue = 0.150"
+
+
 def test_an_empty_output_path_is_refused(capsys):
     code, error = run(capsys, "--out", "")
     assert (code, error) == (
