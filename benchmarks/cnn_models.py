@@ -18,9 +18,9 @@ import time
 import torch
 from torch import nn
 
+from jetlearn.chapters import BOOK, chapter_namespace
+
 from over_seeds import (
-    BOOK,
-    chapter_namespace,
     run_over_seeds,
     score_row,
     seed_benchmark_parser,

@@ -32,10 +32,9 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from jetlearn import training  # noqa: E402
+from jetlearn.chapters import BOOK, chapter_namespace
 
 from over_seeds import (
-    BOOK,
-    chapter_namespace,
     run_over_seeds,
     score_row,
     seed_benchmark_parser,

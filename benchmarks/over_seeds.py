@@ -17,7 +17,7 @@ import pandas as pd
 import torch
 from sklearn.metrics import log_loss
 
-from booktools.book import BOOK
+from jetlearn.chapters import BOOK
 from jetlearn.results import gain, load_results, summary, write_results
 
 SEEDS = [2026, 1, 7, 42, 99]
@@ -63,13 +63,11 @@ def score_row(
     }
 
 
-def train_and_score(
-    book: dict, x, make_model, recipe: dict, split, labels, seed: int
-) -> dict:
-    """Train one model with the book's loop on the training rows of `split`, keep its best
-    validation epoch, and score it on the test rows."""
+def trained(book: dict, x, make_model, recipe: dict, split, labels, seed: int):
+    """A model trained with the book's loop on the training rows of `split` (its best
+    validation epoch kept), and the seconds it took."""
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    train_rows, val_rows, test_rows = split
+    train_rows, val_rows, _ = split
     y = torch.from_numpy(labels)
     torch.manual_seed(seed)
     model = make_model().to(device)
@@ -82,7 +80,16 @@ def train_and_score(
         progress_bar=False,
         **recipe,
     )
-    seconds = time.perf_counter() - start
+    return model, time.perf_counter() - start
+
+
+def train_and_score(
+    book: dict, x, make_model, recipe: dict, split, labels, seed: int
+) -> dict:
+    """Train one model (see trained) and score it on the test rows of `split`."""
+    model, seconds = trained(book, x, make_model, recipe, split, labels, seed)
+    test_rows = split[2]
+    device = next(model.parameters()).device
     probabilities = book["predict_probabilities"](model, x[test_rows].to(device))
     return score_row(book, model, probabilities, labels[test_rows], seconds)
 

@@ -19,9 +19,9 @@ Usage (from the repository root):
 
 import torch
 
+from jetlearn.chapters import BOOK, chapter_namespace
+
 from over_seeds import (
-    BOOK,
-    chapter_namespace,
     run_over_seeds,
     seed_benchmark_parser,
     train_and_score,

@@ -4,7 +4,6 @@
 - `streams`: a Sphinx extension that shows each cell's printed output in one box per stream
 - `execution`: the executed chapters shared by the tests and the build (jupyter-cache)
 - `pytest_plugin`: the chapters as nbval tests, each kept executed for the build
-- `chapter_cells`: a chapter's cells tagged for the benchmarks, run outside the book
 - `handout`: the workshop handout, every chapter as a Jupyter notebook
 - `myst_markdown`: MyST markup found by myst-parser's own parser, for the handout to rewrite
 """

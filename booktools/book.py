@@ -4,7 +4,7 @@ from pathlib import Path
 
 from sphinx_external_toc.parsing import parse_toc_yaml
 
-BOOK = Path(__file__).resolve().parents[1] / "deep-learning-intro-for-hep"
+from jetlearn.chapters import BOOK
 
 
 def toc_chapters(book: Path = BOOK) -> list[str]:

@@ -6,7 +6,8 @@ that finds no executed copy. Either way its executed notebook goes into the book
 produced, and a second `make test` does not run an unchanged chapter again.
 
 jupyter-cache recognises a chapter by its code cells alone, but a chapter also reads the book's
-packages, its data files and the stored benchmark results. Their fingerprint is kept beside the
+packages, its data files, the stored benchmark results and, through jetlearn.chapters, the tagged
+cells of other chapters. Their fingerprint is kept beside the
 cache; when any of them changes, the whole cache is emptied (and, through this module's Sphinx
 extension, every page is read again), so no output on the website or in a test is ever older than
 what produced it.
@@ -25,6 +26,8 @@ from jupyter_cache import get_cache
 from jupyter_cache.base import CacheBundleIn, JupyterCacheAbstract
 from jupyter_cache.cache.db import NbCacheRecord
 from nbformat import NotebookNode
+
+from jetlearn.chapters import tagged_cells
 
 from .book import BOOK
 
@@ -62,12 +65,16 @@ def installed_versions() -> list[str]:
 
 
 def inputs_fingerprint() -> str:
-    """A SHA-256 over the names and contents of `chapter_inputs()` and the installed
-    versions."""
+    """A SHA-256 over the names and contents of `chapter_inputs()`, the chapters' cells
+    tagged `shared-with-benchmark`, and the installed versions."""
     digest = hashlib.sha256()
     for path in chapter_inputs():
         digest.update(str(path.relative_to(ROOT)).encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
+    # a chapter may run another one's tagged cells (jetlearn.chapters.chapter_namespace)
+    for chapter in sorted((ROOT / BOOK.name).glob("*.md")):
+        for source in tagged_cells(chapter):
+            digest.update(chapter.name.encode() + b"\0" + source.encode() + b"\0")
     digest.update("\n".join(installed_versions()).encode())
     return digest.hexdigest()
 

@@ -1,24 +1,37 @@
-"""A chapter's code cells tagged `shared-with-benchmark`, run outside the book.
+"""A chapter's code cells tagged `shared-with-benchmark`, run outside it.
 
-The benchmarks and some tests use the chapters' own imports, inputs, models and recipes instead
-of copies of them: `chapter_namespace` runs the tagged cells and returns what they defined.
+Later chapters, the benchmarks and some tests use a chapter's own imports, inputs, models and
+recipes instead of copies of them: `chapter_namespace` runs the tagged cells and returns what
+they defined.
 """
 
 from pathlib import Path
 
 import jupytext
 
+BOOK = Path(__file__).resolve().parents[1] / "deep-learning-intro-for-hep"
+"""The book's folder, with its chapters (*.md) and data/."""
 TAG = "shared-with-benchmark"
 
 
-def chapter_namespace(chapter: Path) -> dict:
-    """Run a chapter's tagged cells (imports, inputs, models, recipes) in a fresh namespace."""
-    namespace: dict = {}
-    cells = [
-        c for c in jupytext.read(chapter).cells if TAG in c.metadata.get("tags", [])
+def tagged_cells(chapter: str | Path) -> list[str]:
+    """The sources of a chapter's code cells tagged `shared-with-benchmark`, in order
+    (chapter: its path, or its file name in the book's folder)."""
+    return [
+        cell.source
+        for cell in jupytext.read(BOOK / chapter).cells
+        if TAG in cell.metadata.get("tags", [])
     ]
-    if not cells:
+
+
+def chapter_namespace(chapter: str | Path) -> dict:
+    """Run a chapter's tagged cells (imports, inputs, models, recipes) in a fresh
+    namespace (chapter: its path, or its file name in the book's folder)."""
+    chapter = BOOK / chapter
+    namespace: dict = {}
+    sources = tagged_cells(chapter)
+    if not sources:
         raise RuntimeError(f"no code cell of {chapter.name} is tagged {TAG!r}")
-    for cell in cells:
-        exec(compile(cell.source, f"{chapter.name}[{TAG}]", "exec"), namespace)
+    for source in sources:
+        exec(compile(source, f"{chapter.name}[{TAG}]", "exec"), namespace)
     return namespace

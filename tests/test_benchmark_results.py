@@ -8,7 +8,7 @@ number of parameters that the chapter's code gives it today."""
 import pytest
 
 from booktools.book import BOOK
-from booktools.chapter_cells import chapter_namespace
+from jetlearn.chapters import chapter_namespace
 from jetlearn.results import load_results
 
 RERUN = "rerun `python benchmarks/{name}.py` and commit benchmarks/results/{name}.json"
@@ -74,3 +74,16 @@ def test_particle_results_match_the_chapter(particle_book):
         assert parameters[model] == n, f"{model} changed; " + RERUN.format(
             name="particle_models"
         )
+
+
+def test_robustness_results_match_the_chapter():
+    trust_book = chapter_namespace(BOOK / "50-can-you-trust-it.md")
+    stored = load_results("robustness")
+    networks = trust_book["MODELS"]
+    assert stored.attrs["recipes"] == {
+        key: recipe for key, (*_, recipe) in networks.items()
+    }, RERUN.format(name="robustness")
+    assert stored.attrs["simulations"] == trust_book["SIMULATIONS"]
+    assert set(networks) <= set(stored.index.unique("model")), RERUN.format(
+        name="robustness"
+    )

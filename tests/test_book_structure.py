@@ -55,6 +55,66 @@ def test_the_teaching_page_times_every_chapter():
     )
 
 
+TABLE_ROW = re.compile(
+    r"^\| \{doc\}`(?P<stem>[\w-]+)` \| (?P<reading>[^|]+) \| (?P<running>[^|]+) \|$",
+    re.MULTILINE,
+)
+UNITS = {"second": 1, "s": 1, "minute": 60, "hour": 3600}
+DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(hours?|minutes?|seconds?|s)\b")
+
+
+def seconds(text: str) -> tuple[float, float]:
+    """The first duration in `text`, in seconds, and its unit's size in seconds."""
+    match = DURATION.search(text)
+    assert match, f"no duration in {text!r}"
+    unit = UNITS[match[2].rstrip("s") or "s"]
+    return float(match[1]) * unit, unit
+
+
+def chapter_times(stem: str) -> tuple[str, str]:
+    """The chapter's "Time to learn" and "Run time" lines, under its prerequisites."""
+    text = (BOOK / f"{stem}.md").read_text()
+    learn = re.search(r"^- \*\*Time to learn\*\*: (.+)$", text, re.MULTILINE)
+    run = re.search(r"^- \*\*Run time\*\*: (.+)$", text, re.MULTILINE)
+    assert learn and run, f"{stem}.md states no Time to learn or Run time"
+    return learn[1], run[1]
+
+
+def test_chapters_and_the_teaching_page_give_the_same_times():
+    """The teaching page's table is where the times are kept; each chapter repeats its
+    own row, rounded to the unit the chapter writes it in."""
+    rows = TABLE_ROW.finditer((BOOK / f"{TEACHING}.md").read_text())
+    disagree = []
+    for row in rows:
+        if row["stem"] == "00-intro":
+            continue  # no prerequisites section: the table has our estimate
+        learn, run = chapter_times(row["stem"])
+        for name, page, table in [
+            ("reading", learn, row["reading"]),
+            ("running", run, row["running"]),
+        ]:
+            (said, unit), (kept, _) = seconds(page), seconds(table)
+            if abs(said - kept) > unit / 2:
+                disagree.append(f"{row['stem']} {name}: {page!r} against {table!r}")
+    assert not disagree, "times that disagree with 90-teaching.md:\n" + "\n".join(
+        disagree
+    )
+
+
+PLAN_ROW = re.compile(r"^\| (\d):(\d\d) \| (\d):(\d\d) \|", re.MULTILINE)
+
+
+def test_the_three_hour_plan_adds_up():
+    """The workshop plan's slots follow each other without gap or overlap, from 0:00 to
+    3:00."""
+    slots = [
+        (60 * int(h1) + int(m1), 60 * int(h2) + int(m2))
+        for h1, m1, h2, m2 in PLAN_ROW.findall((BOOK / f"{TEACHING}.md").read_text())
+    ]
+    assert slots[0][0] == 0 and slots[-1][1] == 180, slots
+    assert all(end == start for (_, end), (start, _) in zip(slots, slots[1:])), slots
+
+
 ROOT = BOOK.parent
 # paths that commands make, so a fresh clone lacks them; README says which command makes each
 MADE_BY_COMMANDS = (

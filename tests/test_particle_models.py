@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from booktools.book import BOOK
-from booktools.chapter_cells import chapter_namespace
+from jetlearn.chapters import chapter_namespace
 
 PARTICLE_CHAPTER = BOOK / "40-particle-sets.md"
 

@@ -100,6 +100,19 @@ def test_a_new_input_file_empties_the_cache(inputs, tmp_path):
     assert execution.inputs_fingerprint() != before
 
 
+def test_another_chapters_shared_cells_are_inputs(inputs):
+    # a chapter may run the cells of another one tagged shared-with-benchmark
+    chapter = inputs / BOOK.name / "model.md"
+    chapter.parent.mkdir()
+    tagged = "```{code-cell}\n:tags: [shared-with-benchmark]\nWIDTH = %d\n```\n"
+    chapter.write_text(CHAPTER + tagged % 32)
+    before = execution.inputs_fingerprint()
+    chapter.write_text(CHAPTER.replace("Some prose.", "Other prose.") + tagged % 32)
+    assert execution.inputs_fingerprint() == before, "the prose is not an input"
+    chapter.write_text(CHAPTER + tagged % 64)
+    assert execution.inputs_fingerprint() != before
+
+
 def test_hidden_files_beside_the_data_are_not_inputs(inputs, tmp_path):
     before = execution.inputs_fingerprint()
     (tmp_path / ".data.h5.jetimages-lock").write_text("")
