@@ -2,24 +2,41 @@
 #   make book   installs what is needed into .venv/, then builds the book, executing the chapters
 #   make test   installs what is needed into .venv/, then runs every test, chapters included
 # Both need Python 3.11 (the pinned pythia8mc wheel is built for it).
+# Students install only what the chapters need: `make install-student` (README.md, "For students").
 
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 BOOK := deep-learning-intro-for-hep
 
-.PHONY: install lock book test test-fast lint notebooks lab format benchmarks clean
+.PHONY: install install-student lock book test test-fast lint notebooks lab format benchmarks clean
 
-# requirements.txt says what is needed; requirements.lock fixes every version to the tested one.
+# requirements.txt (the authors') and requirements-student.txt (the chapters') say what is
+# needed; requirements.lock fixes every version to the tested one.
 CONSTRAINTS := -c requirements.lock
 
-$(VENV)/installed.stamp: requirements.txt requirements.lock pyproject.toml
+# .venv/, made if missing, with one requirements file installed into it
+define install_into_venv
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt $(CONSTRAINTS)
+	$(BIN)/python -m pip install --quiet -r $(1) $(CONSTRAINTS)
+endef
+
+# Two stamps: student.stamp says that the chapters' set (requirements-student.txt) is in .venv/,
+# installed.stamp the authors' full set (requirements.txt, which includes the chapters' set, so it
+# sets both). After `make install-student`, `make install` finds no installed.stamp and adds the rest.
+$(VENV)/installed.stamp: requirements.txt requirements-student.txt requirements.lock pyproject.toml
+	$(call install_into_venv,requirements.txt)
+	touch $@ $(VENV)/student.stamp
+
+$(VENV)/student.stamp: requirements-student.txt requirements.lock pyproject.toml
+	$(call install_into_venv,requirements-student.txt)
 	touch $@
 
 install: $(VENV)/installed.stamp
+
+# the students' light install: what the chapters need, without Pythia, the build or the tests
+install-student: $(VENV)/student.stamp
 
 # Move to the newest versions that requirements.txt allows (README.md, "Pinned versions"): a fresh
 # .venv without the lock, then the lock rewritten from it. Local labels such as +cpu are dropped,
@@ -30,7 +47,7 @@ lock:
 	{ echo "# Every version of the tested environment; written by make lock (README.md, 'Pinned versions')."; \
 	  $(BIN)/python -m pip freeze --exclude-editable | sed -E 's/\+[^+]*$$//'; } > requirements.lock.tmp
 	mv requirements.lock.tmp requirements.lock
-	touch $(VENV)/installed.stamp
+	touch $(VENV)/installed.stamp $(VENV)/student.stamp
 
 # -n -W --keep-going: nitpicky, warnings are errors, and every problem is reported at once;
 # --all: every page is read again, so every warning is seen again. A chapter runs only if the
@@ -67,12 +84,16 @@ notebooks: install
 # default-viewer setting, written for this environment only (not into ~/.jupyter). Options for
 # JupyterLab go in LAB_ARGS, for example `make lab LAB_ARGS="--no-browser --port=8899"`.
 # As root (containers, some hubs) JupyterLab refuses to start without --allow-root: given here.
+# It needs only the chapters' set, so that students who ran `make install-student` can use it.
 LAB_SETTINGS := $(VENV)/etc/jupyter/labconfig/default_setting_overrides.json
 LAB_AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
-lab: install
+# jupytext's contents manager, which also hands JupyterLab the kernel's language_info, so that a
+# chapter does not open already marked as changed (booktools/lab.py says why)
+LAB_CONTENTS := --ServerApp.contents_manager_class=booktools.lab.ChapterContentsManager
+lab: $(VENV)/student.stamp
 	$(BIN)/jupytext-config --settings-file $(LAB_SETTINGS) set-default-viewer markdown myst
 	$(if $(LAB_AS_ROOT),@echo "make lab: running as root: JupyterLab is started with --allow-root")
-	$(BIN)/jupyter lab --notebook-dir=$(BOOK) $(LAB_AS_ROOT) $(LAB_ARGS)
+	$(BIN)/jupyter lab --notebook-dir=$(BOOK) $(LAB_AS_ROOT) $(LAB_CONTENTS) $(LAB_ARGS)
 
 # the code cells of every chapter, formatted by ruff (settings in pyproject.toml) through jupytext,
 # which rewrites only the code; tests/test_format.py fails on a chapter that this would change

@@ -1,14 +1,14 @@
-"""The models of the CNN chapter, and the original course's CNN recipe, over split seeds.
+"""The models of the CNN chapters, and the original course's CNN recipe, over split seeds.
 
 For each seed (which sets the split, the initial weights and the batches) it trains, on the same
-jets and split, every model of the chapter's table (MODELS below says what each one reads),
+jets and split, every model of chapter 31's table (MODELS below says what each one reads),
 prints a table per seed and the mean and sample standard deviation over the seeds of test
 accuracy, cross-entropy, per-class AUC, the W-vs-Z and g-vs-q pair AUCs and training time,
-and stores every row in benchmarks/results/cnn_models.json, from which the chapter quotes its
+and stores every row in benchmarks/results/cnn_models.json, from which the chapters quote its
 means, spreads and margins. No pass/fail.
 
-The book's side is not copied here: the chapter's code cells tagged `shared-with-benchmark`
-are executed, so this script always measures what the chapter teaches.
+The book's side is not copied here: the code cells of chapters 30 and 31 tagged
+`shared-with-benchmark` are executed, so this script always measures what they teach.
 
 Usage (from the repository root):  python benchmarks/cnn_models.py [--seeds 2026 1 7 42 99]
 """
@@ -27,7 +27,7 @@ from over_seeds import (
     train_and_score,
 )
 
-CHAPTER = BOOK / "30-convolutional-neural-networks.md"
+CHAPTERS = ("30-convolutional-neural-networks.md", "31-what-the-picture-lost.md")
 
 
 class OriginalCNN(nn.Module):
@@ -148,7 +148,8 @@ def main() -> None:
     parser = seed_benchmark_parser(__doc__.split("\n\n")[0])
     args = parser.parse_args()
 
-    book = chapter_namespace(CHAPTER)
+    # chapter 30's CNN and recipes, chapter 31's three-channel models
+    book = chapter_namespace(BOOK / CHAPTERS[0]) | chapter_namespace(BOOK / CHAPTERS[1])
     jets = book["load_dataset"](args.data)
     print(f"{len(jets)} jets from {args.data}")
     about = {"recipes": {"cnn": book["RECIPE"], "mlp": book["MLP_RECIPE"]}}

@@ -28,6 +28,7 @@ from jupyter_cache.cache.db import NbCacheRecord
 from nbformat import NotebookNode
 
 from jetlearn.chapters import tagged_cells
+from jetlearn.training import WORKSHOP_VARIABLE
 
 from .book import BOOK
 
@@ -66,7 +67,7 @@ def installed_versions() -> list[str]:
 
 def inputs_fingerprint() -> str:
     """A SHA-256 over the names and contents of `chapter_inputs()`, the chapters' cells
-    tagged `shared-with-benchmark`, and the installed versions."""
+    tagged `shared-with-benchmark`, the installed versions and the workshop mode."""
     digest = hashlib.sha256()
     for path in chapter_inputs():
         digest.update(str(path.relative_to(ROOT)).encode() + b"\0")
@@ -76,6 +77,10 @@ def inputs_fingerprint() -> str:
         for source in tagged_cells(chapter):
             digest.update(chapter.name.encode() + b"\0" + source.encode() + b"\0")
     digest.update("\n".join(installed_versions()).encode())
+    # chapters run in workshop mode train less: never mix them with full runs in the cache
+    digest.update(
+        f"{WORKSHOP_VARIABLE}={os.environ.get(WORKSHOP_VARIABLE, '')}".encode()
+    )
     return digest.hexdigest()
 
 

@@ -8,9 +8,9 @@ and a README.md. JupyterLab does not know MyST's directives and roles, so the no
 is rewritten for it: an exercise becomes a numbered heading, a solution or a dropdown hint an HTML
 <details> block that a student opens with a click (the code cells of a solution that spans cells
 start collapsed), and a cross-reference plain text or a link to the other notebook. A number that the
-website pastes from a run ({glue:text} role) becomes the number itself in executed notebooks, and the
-name under which the notebook records it, in code type, in clean ones (the cell that computes it
-prints it). The handout is written as the data tool writes its files (jetimages.safe_output): into
+website pastes from a run ({eval} and {glue:text} roles) becomes the number itself in executed
+notebooks, and the name under which the notebook records it, in code type, in clean ones (the cell
+that computes it prints it). The handout is written as the data tool writes its files (jetimages.safe_output): into
 a temporary folder beside OUTDIR, renamed into place only when complete and under a lock, so an
 interrupted run never leaves half a handout. An existing OUTDIR is replaced only if an earlier run
 of this command made it, if it is empty, or with --force.
@@ -32,6 +32,9 @@ from jetimages.errors import DataToolError
 from jetimages.safe_output import replacing
 
 from .book import BOOK, toc_chapters
+from .chapter_points import ChapterPointsError, chapter_points
+from .eval_role import parse as parse_eval
+from .eval_role import shown
 from .myst_markdown import Directive, MystMarkupError, MystText
 
 DATA_FILE = Path("data") / "jet-images.h5"
@@ -102,8 +105,14 @@ def glue_reference(content: str) -> tuple[str | None, str, str]:
 class MystToMarkdown:
     """Rewrites the Markdown cells of one chapter for JupyterLab; see the module's docstring."""
 
-    def __init__(self, cells: list[nbformat.NotebookNode], keep_glue: bool = False):
+    def __init__(
+        self,
+        cells: list[nbformat.NotebookNode],
+        keep_glue: bool = False,
+        folder: Path = BOOK,
+    ):
         self.keep_glue = keep_glue  # leave {glue:text} roles for paste_glued_values
+        self.folder = folder  # the chapter's folder, where a {chapter-points} looks
         self.exercises: dict[str, tuple[int, str]] = {}  # label -> (number, title)
         # cross-reference label -> what a reference shows
         self.titles: dict[str, str] = {}
@@ -218,6 +227,11 @@ class MystToMarkdown:
             number, title = self.exercise(directive.argument)
             more = f" ({title})" if title else ""
             return details(SOLUTION_SUMMARY.format(number=number, more=more), inner)
+        if directive.name == "chapter-points":
+            # another chapter's Overview and Summary, as the website shows them
+            return self.translate(
+                chapter_points(self.folder / f"{directive.argument}.md")
+            )
         if directive.name in ADMONITIONS:
             title = directive.argument or directive.name.capitalize()
             if "dropdown" in directive.options.get("class", ""):
@@ -235,10 +249,13 @@ class MystToMarkdown:
 
     def role(self, role: Token) -> str | None:
         """{doc}`chapter` as a link to that notebook, {ref}`label` as the text the website shows,
-        {glue:text}`key` as the key in code type (None, kept, for paste_glued_values)."""
+        {glue:text}`key` and {eval}`f"{key:.3f}"` as the key in code type (None, kept, for
+        paste_glued_values)."""
         name = role.meta["name"]
         if name == "glue:text":
             return None if self.keep_glue else f"`{glue_reference(role.content)[1]}`"
+        if name == "eval":
+            return None if self.keep_glue else f"`{parse_eval(role.content)[0]}`"
         if name not in ("doc", "ref"):
             raise HandoutError(
                 f"the MyST role {{{name}}} has no plain-Markdown form in the handout yet: "
@@ -259,8 +276,8 @@ def clean_notebook(source: Path, keep_glue: bool = False) -> nbformat.NotebookNo
     notebook = jupytext.read(source)
     notebook.metadata.pop("jupytext", None)
     try:
-        MystToMarkdown(notebook.cells, keep_glue).rewrite(notebook.cells)
-    except (HandoutError, MystMarkupError) as error:
+        MystToMarkdown(notebook.cells, keep_glue, source.parent).rewrite(notebook.cells)
+    except (HandoutError, MystMarkupError, ChapterPointsError) as error:
         raise HandoutError(f"{source.name}: {error}") from None
     for cell in notebook.cells:
         if cell.cell_type == "code":
@@ -328,6 +345,12 @@ def paste_glued_values(notebooks: dict[str, nbformat.NotebookNode]) -> None:
     for stem, notebook in notebooks.items():
 
         def paste(role: Token, stem: str = stem) -> str | None:
+            # {eval}: a value of this chapter, formatted as the website formats it
+            if role.meta["name"] == "eval":
+                key, format_spec = parse_eval(role.content)
+                if key not in values[stem]:
+                    raise HandoutError(f"{stem} shows {key!r}, which it did not glue")
+                return shown(ast.literal_eval(values[stem][key]), format_spec)
             if role.meta["name"] != "glue:text":
                 return None
             chapter, key, format_spec = glue_reference(role.content)

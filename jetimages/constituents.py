@@ -54,3 +54,24 @@ def particle_table(
     table = np.zeros((max_particles, len(PARTICLE_FEATURES)), dtype=np.float32)
     table[: len(order)] = np.stack([column[order] for column in columns], axis=1)
     return table
+
+
+def four_momenta(table: np.ndarray, jet_pt: float, jet_eta: float) -> np.ndarray:
+    """(n, 4) massless four-momenta (px, py, pz, E) in GeV of a stored jet's particles: the
+    rows of its particle table that are not padding, placed at eta = jet_eta + x, phi = y.
+
+    What the table keeps comes back: the jet's MAX_PARTICLES hardest particles, already
+    centred, rotated and reflected (so the image's steps leave them where they are), with
+    the pT of each as its share of jet_pt. Chapter 10 shows such jets where Pythia is not
+    installed to simulate new ones.
+    """
+    real = table[:, PARTICLE_FEATURES.index("type")] > 0
+    share, x, y = (
+        table[real, PARTICLE_FEATURES.index(name)].astype(np.float64)
+        for name in ("pt_share", "x", "y")
+    )
+    pt, eta, phi = share * jet_pt, jet_eta + x, y
+    return np.stack(
+        [pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta), pt * np.cosh(eta)],
+        axis=1,
+    )

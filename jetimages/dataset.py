@@ -5,7 +5,7 @@ Every error says how to get a good file (REGENERATE_HINT).
 """
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import h5py
@@ -74,6 +74,22 @@ class JetDataset:
 
     def __len__(self) -> int:
         return len(self.labels)
+
+    def select(self, rows) -> "JetDataset":
+        """The jets `rows` (row numbers or a boolean mask) as a dataset of their own:
+        copies of those rows of every array, the same attributes."""
+        arrays = {
+            column.name: getattr(self, column.name)
+            for column in fields(self)
+            if column.name != "attrs"
+        }
+        return JetDataset(
+            **{
+                name: None if array is None else array[rows]
+                for name, array in arrays.items()
+            },
+            attrs=self.attrs,
+        )
 
 
 def read_file(

@@ -1,7 +1,11 @@
-"""A short check, run at the top of the book, that a student's environment can run every chapter."""
+"""A short check, run at the top of the book, that a student's environment can run every chapter.
+
+`python -m jetlearn.setup_check` runs a longer check before a workshop, built on this one.
+"""
 
 import importlib
 from importlib import metadata
+from importlib.util import find_spec
 from pathlib import Path
 
 # import name -> distribution name, for everything a chapter imports
@@ -15,26 +19,47 @@ REQUIRED = {
     "torch": "torch",
     "tqdm": "tqdm",
     "particle": "particle",
-    "pythia8mc": "pythia8mc",
     "fastjet": "fastjet",
 }
-INSTALL_HINT = "From the top folder of the repository, run `make install` (or `pip install -r requirements.txt`)."
+# Only chapter 10's live simulation needs Pythia; without it, that chapter shows jets stored
+# in the dataset instead. The students' install (requirements-student.txt) leaves it out.
+OPTIONAL = {"pythia8mc": "pythia8mc"}
+# pip, not `make install-student`: make does nothing once its stamp is newer than the files,
+# even where a package went missing or changed since
+INSTALL_HINT = (
+    "From the top folder of the repository, run `python -m pip install -r "
+    "requirements-student.txt -c requirements.lock` with the Python that runs the book "
+    "(`.venv/bin/python` after `make install-student`)."
+)
 
 
-def check_environment(data_file: str | Path = "data/jet-images.h5") -> dict[str, str]:
-    """The installed version of every package the book needs; a clear error naming the fix if one is missing."""
-    missing = []
-    versions = {}
-    for module, distribution in REQUIRED.items():
+def installed_versions(modules: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """For a {import name: distribution} mapping: the version of each distribution whose
+    module imports, and the list of those whose module does not."""
+    versions, missing = {}, []
+    for module, distribution in modules.items():
         try:
             importlib.import_module(module)
             versions[distribution] = metadata.version(distribution)
         except ImportError:
             missing.append(distribution)
+    return versions, missing
+
+
+def simulation_available() -> bool:
+    """Whether Pythia (pythia8mc) is installed, so that jets can be simulated here."""
+    return find_spec("pythia8mc") is not None
+
+
+def check_environment(data_file: str | Path = "data/jet-images.h5") -> dict[str, str]:
+    """The installed version of every package the book needs, and of the optional ones
+    that are installed; a clear error naming the fix if a needed one is missing."""
+    versions, missing = installed_versions(REQUIRED)
     if missing:
         raise ModuleNotFoundError(
             f"the book needs {', '.join(missing)}, which cannot be imported. {INSTALL_HINT}"
         )
+    versions.update(installed_versions(OPTIONAL)[0])
     # imported only now: the checks above must run even where h5py or numpy is missing
     from .dataset import REGENERATE_HINT
     from .schema import constituents_path

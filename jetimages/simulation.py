@@ -8,11 +8,14 @@ bytes however its blocks were spread out.
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import awkward as ak
 import fastjet
 import numpy as np
-import pythia8mc
+
+if TYPE_CHECKING:
+    import pythia8mc
 
 from . import kinematics, physics
 from .constituents import MAX_PARTICLES, particle_table
@@ -46,7 +49,13 @@ def pythia_seed(seed: int, label: str, block: int) -> int:
     return int(state % 900_000_000) + 1
 
 
-def make_pythia(label: str, seed: int, simulation: str = "nominal") -> pythia8mc.Pythia:
+def make_pythia(
+    label: str, seed: int, simulation: str = "nominal"
+) -> "pythia8mc.Pythia":
+    # imported here, not above: importing this module (chapter 10 does) must work without
+    # Pythia, which the students' install leaves out
+    import pythia8mc
+
     pythia = pythia8mc.Pythia("", False)
     for setting in (
         physics.common_pythia_settings(seed, simulation)
@@ -152,7 +161,7 @@ PARTICLE_COLUMNS = ("px", "py", "pz", "E", "charge", "pdg_id")
 
 
 def read_events(
-    pythia: pythia8mc.Pythia,
+    pythia: "pythia8mc.Pythia",
     n_events: int,
     jet_class: physics.JetClass,
     species: _Species | None = None,

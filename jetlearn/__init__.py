@@ -4,4 +4,5 @@
 - `results`: benchmark results stored in benchmarks/results/ and the tables the chapters show
 - `jetplots`: the book's colours and jet-image plots
 - `diagrams`: drawings of networks and convolutions
+- `prose`: `glue`, a number of the run for the chapter's text ({eval}), website and JupyterLab
 """

@@ -35,7 +35,7 @@ def connection_diagrams(n_inputs: int = 8, kernel_size: int = 3, axes=None):
     Returns the figure.
     """
     if axes is None:
-        fig, axes = plt.subplots(1, 3, figsize=(15, 3.6))
+        fig, axes = plt.subplots(1, 3, figsize=(10, 3.2))
     else:
         fig = axes[0].figure
     inputs = np.arange(n_inputs, dtype=float)
@@ -134,7 +134,7 @@ def sliding_kernel_diagram(
         fig, axes = plt.subplots(
             1,
             3,
-            figsize=(13, 4.6),
+            figsize=(10, 3.8),
             gridspec_kw={"width_ratios": [image.shape[1], k_cols, out_cols]},
         )
     else:

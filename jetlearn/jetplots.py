@@ -27,13 +27,20 @@ IMAGE_EXTENT = (
 
 
 def book_style(font_size: int = 12) -> None:
-    """Fonts large enough to read on a projector, and figures that keep their labels inside."""
+    """Fonts large enough to read on a projector, and figures that keep their labels inside.
+
+    Figures are drawn at 100 pixels per inch: the website shrinks a 10-inch figure (1000 px)
+    into its text column (688 px wide at 1280 px), and its smallest text, the legend's 10 pt
+    (14 px), to 9.6 px. A figure wider than 10 inches gets too small to read
+    (tests/website/test_figure_text.py): give it fewer panels per row instead.
+    """
     plt.rcParams.update(
         {
             "font.size": font_size,
             "axes.titlesize": font_size + 1,
             "axes.labelsize": font_size,
             "legend.fontsize": font_size - 2,
+            "figure.dpi": 100,
             "figure.constrained_layout.use": True,
         }
     )

@@ -8,12 +8,17 @@ a model is any `nn.Module` that maps one input tensor of shape (N, ...) to
 
 - split_rows: the stratified 80/10/10 training/validation/test split of a dataset's rows
 - train: mini-batch Adam with a cosine learning rate; keeps the best-validation weights;
-  takes a function through which every training batch passes (augmentation, for one)
+  takes a function through which every training batch passes (augmentation, for one);
+  in workshop mode (JETLEARN_WORKSHOP=1, for slow laptops) it runs half of the epochs it
+  is asked for, and says so
 - predict_probabilities, auc_per_class, pair_auc: scores on held-out jets
 - count_parameters, FeatureMLP and MLP_RECIPE: the reference network on the 16 features
 - standardized, jet_pt_and_mass: inputs scaled with the training jets; the two numbers
   in GeV that the image models are given, so that the feature MLP can be given them too
 """
+
+import math
+import os
 
 import numpy as np
 import torch
@@ -36,9 +41,21 @@ __all__ = [
     "train",
 ]
 
-JETS_AT_ONCE = 2000
+JETS_AT_ONCE = 500
 """Jets per pass when scoring without gradients: memory stays flat for any number of
-jets (a particle network's pass over 8 000 jets at once takes more than half a GB)."""
+jets (a particle network's pass over 2 000 jets at once takes 0.2 GB). Each jet's scores
+do not depend on the jets it is passed with."""
+
+LOSS_TERM_JETS = 2000
+"""Jets per term of the summed validation loss. It sets the rounding of the losses,
+which some chapters print in full: not tied to JETS_AT_ONCE."""
+
+WORKSHOP_VARIABLE = "JETLEARN_WORKSHOP"
+WORKSHOP_SHARE = 1 / 2
+"""Workshop mode, for a room of slow laptops: with the environment variable
+WORKSHOP_VARIABLE set (to anything but 0), every training runs this share of its epochs,
+rounded up. Not less: with a third, the chapters' own checks fail in chapter 31 (its
+three-channel CNN against the MLP), and with half still in chapter 40 (its PFN)."""
 
 JET_NUMBERS = ["jet pT", "jet mass"]
 """The names of the columns of jet_pt_and_mass."""
@@ -88,6 +105,19 @@ def split_rows(labels, seed):
     return train_rows, val_rows, test_rows
 
 
+def epochs_to_run(epochs):
+    """`epochs`, or in workshop mode its WORKSHOP_SHARE, rounded up. A cut is announced:
+    the chapters' numbers, and their prose, are those of the full training."""
+    if os.environ.get(WORKSHOP_VARIABLE, "0") in ("", "0"):
+        return epochs
+    cut = math.ceil(epochs * WORKSHOP_SHARE)
+    if cut < epochs:
+        print(
+            f"workshop mode: {cut} of {epochs} epochs; numbers will differ from the book"
+        )
+    return cut
+
+
 def train(
     model,
     train_data,
@@ -107,8 +137,10 @@ def train(
     the per-epoch losses. progress_bar=False hides the bar, for loops that train many
     models under a bar of their own. batch_transform: a function that the inputs of
     every training batch pass through before the model sees them (data augmentation,
-    for one); the validation inputs never do.
+    for one); the validation inputs never do. In workshop mode (WORKSHOP_VARIABLE) it
+    runs fewer epochs, epochs_to_run(epochs), along the same cosine.
     """
+    epochs = epochs_to_run(epochs)
     x, y = train_data
     x_check, y_check = val_data
     loss_function = nn.CrossEntropyLoss()
@@ -119,7 +151,11 @@ def train(
     best_loss, best_weights = float("inf"), None
 
     progress = tqdm(
-        range(epochs), desc="epochs", unit="epoch", disable=not progress_bar
+        range(epochs),
+        desc="epochs",
+        # without the rate and time left, the final line fits the book's output box
+        bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}{postfix}]",
+        disable=not progress_bar,
     )
     for _ in progress:
         model.train()
@@ -140,9 +176,9 @@ def train(
         # the mean loss over all validation jets, no gradients needed
         with torch.no_grad():
             val_loss = sum(
-                loss_function(model(x_part), y_part).item() * len(y_part)
+                loss_function(_scores(model, x_part), y_part).item() * len(y_part)
                 for x_part, y_part in zip(
-                    x_check.split(JETS_AT_ONCE), y_check.split(JETS_AT_ONCE)
+                    x_check.split(LOSS_TERM_JETS), y_check.split(LOSS_TERM_JETS)
                 )
             ) / len(y_check)
         history["validation"].append(val_loss)
@@ -159,6 +195,11 @@ def train(
 
     model.load_state_dict(best_weights)
     return history
+
+
+def _scores(model, x):
+    """model(x), JETS_AT_ONCE jets per pass (call it without gradients)."""
+    return torch.cat([model(part) for part in x.split(JETS_AT_ONCE)])
 
 
 def predict_probabilities(model, x):

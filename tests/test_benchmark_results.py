@@ -16,7 +16,10 @@ RERUN = "rerun `python benchmarks/{name}.py` and commit benchmarks/results/{name
 
 @pytest.fixture(scope="module")
 def cnn_book():
-    return chapter_namespace(BOOK / "30-convolutional-neural-networks.md")
+    """Chapter 30's CNN and recipes, with chapter 31's three-channel models."""
+    return chapter_namespace(BOOK / "30-convolutional-neural-networks.md") | (
+        chapter_namespace(BOOK / "31-what-the-picture-lost.md")
+    )
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from booktools.book import BOOK, toc_chapters
+from booktools.chapter_points import chapter_points
 
 CHAPTERS = sorted(path.stem for path in BOOK.glob("*.md"))
 # quoted paths like "data/jet-images.h5" in code, and ![alt](img/x.svg) or {image} img/x.svg in prose
@@ -56,7 +57,8 @@ def test_the_teaching_page_times_every_chapter():
 
 
 TABLE_ROW = re.compile(
-    r"^\| \{doc\}`(?P<stem>[\w-]+)` \| (?P<reading>[^|]+) \| (?P<running>[^|]+) \|$",
+    r"^\| \{doc\}`(?P<stem>[\w-]+)` \| (?P<reading>[^|]+) \| (?P<running>[^|]+) \|"
+    r"(?: [^|]+ \|)?$",  # then the peak memory
     re.MULTILINE,
 )
 UNITS = {"second": 1, "s": 1, "minute": 60, "hour": 3600}
@@ -98,6 +100,29 @@ def test_chapters_and_the_teaching_page_give_the_same_times():
                 disagree.append(f"{row['stem']} {name}: {page!r} against {table!r}")
     assert not disagree, "times that disagree with 90-teaching.md:\n" + "\n".join(
         disagree
+    )
+
+
+# the pages that are not chapters of the course: the intro (the root) and this teaching page
+TAUGHT = [stem for stem in toc_chapters()[1:] if stem != TEACHING]
+
+
+@pytest.mark.parametrize("stem", TAUGHT)
+def test_every_chapter_has_objectives_and_key_points(stem):
+    """An Overview list and a Summary list, which the teaching page shows
+    (booktools.chapter_points raises, naming what is missing)."""
+    assert "**Key points**" in chapter_points(BOOK / f"{stem}.md")
+
+
+def test_the_teaching_page_shows_the_points_of_every_chapter():
+    shown = re.findall(
+        r"^```\{chapter-points\} ([\w-]+)$",
+        (BOOK / f"{TEACHING}.md").read_text(),
+        re.MULTILINE,
+    )
+    assert shown == TAUGHT, (
+        f"{TEACHING}.md shows the objectives and key points of {shown}; it should show "
+        f"those of {TAUGHT}, in the order of _toc.yml"
     )
 
 

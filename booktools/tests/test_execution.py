@@ -10,6 +10,7 @@ from myst_parser.config.main import MdParserConfig
 
 from booktools import execution
 from booktools.book import BOOK, toc_chapters
+from jetlearn.training import WORKSHOP_VARIABLE
 
 CHAPTER = """\
 ---
@@ -110,6 +111,14 @@ def test_another_chapters_shared_cells_are_inputs(inputs):
     chapter.write_text(CHAPTER.replace("Some prose.", "Other prose.") + tagged % 32)
     assert execution.inputs_fingerprint() == before, "the prose is not an input"
     chapter.write_text(CHAPTER + tagged % 64)
+    assert execution.inputs_fingerprint() != before
+
+
+def test_workshop_mode_is_an_input(inputs, monkeypatch):
+    # chapters trained with fewer epochs must not be kept as the book's full runs
+    monkeypatch.delenv(WORKSHOP_VARIABLE, raising=False)
+    before = execution.inputs_fingerprint()
+    monkeypatch.setenv(WORKSHOP_VARIABLE, "1")
     assert execution.inputs_fingerprint() != before
 
 

@@ -1,5 +1,7 @@
 """The workshop handout (`make notebooks`): clean notebooks of every TOC chapter, the data, and clear errors."""
 
+import copy
+
 import nbformat
 import pytest
 
@@ -453,6 +455,25 @@ def test_glued_numbers_are_pasted_where_the_parser_finds_their_roles():
         "| W | 80.4 GeV | 80 |\n|---|---|---|\n\n"
         "Written ``{glue:text}`w_mass:.1f` ``: 80.3692."
     )
+
+
+def test_eval_roles_become_the_values_the_website_shows():
+    record = nbformat.v4.new_output(
+        "display_data",
+        data={"text/plain": "-0.0004"},
+        metadata={"scrapbook": {"name": "gain", "mime_prefix": ""}},
+    )
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("glue('gain', -0.0004)", outputs=[record]),
+            nbformat.v4.new_markdown_cell('A gain of {eval}`f"{gain:+.2f}"`.'),
+        ]
+    )
+    clean = copy.deepcopy(notebook)
+    handout.MystToMarkdown(clean.cells).rewrite(clean.cells)
+    assert clean.cells[1].source == "A gain of `gain`."
+    handout.paste_glued_values({"one": notebook})
+    assert notebook.cells[1].source == "A gain of +0.00."
 
 
 @pytest.mark.parametrize(

@@ -36,19 +36,39 @@ def test_a_progress_bar_becomes_one_box_with_its_final_state():
     assert box.rawsource == box.astext()
 
 
-def test_each_stream_keeps_one_box_in_the_place_of_its_first_piece():
+def test_boxes_keep_the_order_in_which_the_streams_were_written():
     area = cell(
-        output_box("first line\n", "stream"),
+        output_box("before the bar\n", "stream"),
         output_box(BAR_PIECES[0], "stderr"),
-        output_box("second line\n", "stream"),
-        output_box(BAR_PIECES[3], "stderr"),
+        output_box(BAR_PIECES[1], "stderr"),
+        output_box(BAR_PIECES[3] + "\n", "stderr"),
+        output_box("after the bar\n", "stream"),
+        output_box("and more\n", "stream"),
         nodes.image(uri="figure.png"),
+        output_box("below the figure\n", "stream"),
     )
     merge_streams(area)
-    assert [child["classes"][-1] for child in area.children[:2]] == ["stream", "stderr"]
-    assert area.children[0].astext() == "first line\nsecond line"
-    assert area.children[1].astext() == BAR_PIECES[3][1:]
-    assert isinstance(area.children[2], nodes.image)
+    assert [child.astext() for child in area.children[:3]] == [
+        "before the bar",
+        BAR_PIECES[3][1:],
+        "after the bar\nand more",
+    ]
+    assert isinstance(area.children[3], nodes.image)
+    assert area.children[4].astext() == "below the figure"
+
+
+def test_a_redraw_after_printed_text_joins_its_bar():
+    area = cell(
+        output_box(BAR_PIECES[0], "stderr"),
+        output_box("printed while the bar ran\n", "stream"),
+        output_box(BAR_PIECES[3], "stderr"),
+        output_box("\n", "stderr"),
+    )
+    merge_streams(area)
+    assert [child.astext() for child in area.children] == [
+        BAR_PIECES[3][1:],
+        "printed while the bar ran",
+    ]
 
 
 def test_a_stream_that_ends_blank_leaves_no_box():

@@ -6,6 +6,7 @@ import pytest
 from jetimages.constituents import (
     PARTICLE_FEATURES,
     PARTICLE_TYPES,
+    four_momenta,
     particle_table,
     particle_type_codes,
 )
@@ -55,3 +56,18 @@ def test_particles_pixelized_give_back_the_image():
     )
     np.testing.assert_allclose(image, jet_image(jet), atol=1e-3)
     assert share.sum() == pytest.approx(1.0, rel=1e-5)
+
+
+def test_a_stored_jet_comes_back_as_four_momenta_in_its_own_frame():
+    rng = np.random.default_rng(3)
+    pt = rng.exponential(20.0, 30)
+    jet = massless(pt, 0.7 + rng.normal(0, 0.2, 30), 2.5 + rng.normal(0, 0.1, 30))
+    charge, pdg = np.zeros(30), np.full(30, 22)
+    table = particle_table(jet, charge, pdg, max_particles=40)
+    back = four_momenta(table, jet_pt=pt.sum(), jet_eta=0.7)
+    assert back.shape == (30, 4)
+    np.testing.assert_allclose(np.hypot(back[:, 0], back[:, 1]).sum(), pt.sum())
+    # already centred, rotated and reflected: the image's steps leave it in place
+    again = particle_table(back, charge, pdg, max_particles=40)
+    np.testing.assert_allclose(again, table, atol=1e-5)
+    np.testing.assert_allclose(jet_image(back), jet_image(jet), atol=1e-3)

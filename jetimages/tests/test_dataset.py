@@ -102,6 +102,17 @@ def test_the_extra_channels_can_be_left_out(written):
     np.testing.assert_array_equal(jets.labels, arrays["labels"])
 
 
+def test_a_selection_holds_those_jets_only(written):
+    path, _ = written
+    jets = dataset.load_dataset(path, constituents=True, channels=False)
+    rows = np.array([7, 2, 5])
+    some = jets.select(rows)
+    assert len(some) == 3 and some.channels is None and some.attrs is jets.attrs
+    for name in ("images", "labels", "features", "jet_pt", "particles", "n_particles"):
+        np.testing.assert_array_equal(getattr(some, name), getattr(jets, name)[rows])
+    assert not np.shares_memory(some.particles, jets.particles)  # a copy, not a view
+
+
 def test_constituents_of_another_simulation_are_refused(written, tmp_path):
     path, arrays = written
     vincia = tmp_path / "vincia.h5"

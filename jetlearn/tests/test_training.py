@@ -6,7 +6,10 @@ import torch
 from torch import nn
 
 from jetlearn.training import (
+    JETS_AT_ONCE,
+    LOSS_TERM_JETS,
     MLP_RECIPE,
+    WORKSHOP_VARIABLE,
     FeatureMLP,
     auc_per_class,
     count_parameters,
@@ -97,6 +100,25 @@ def test_train_restores_the_best_validation_weights():
     assert kept == pytest.approx(history["validation"][best], rel=1e-6)
 
 
+def test_scores_in_parts_are_those_of_one_pass():
+    # the validation loss is summed over LOSS_TERM_JETS jets, each term from passes of
+    # JETS_AT_ONCE jets: the numbers must be exactly those of one pass per term
+    x_val, y_val = blobs(n=LOSS_TERM_JETS + 3 * JETS_AT_ONCE // 2, seed=1)
+    torch.manual_seed(0)
+    model = small_network()
+    history = train_small(model, blobs(), (x_val, y_val), epochs=1)
+    with torch.no_grad():
+        terms = [
+            nn.CrossEntropyLoss()(model(part), y_part).item() * len(y_part)
+            for part, y_part in zip(
+                x_val.split(LOSS_TERM_JETS), y_val.split(LOSS_TERM_JETS)
+            )
+        ]
+        one_pass = torch.softmax(model(x_val), dim=1).numpy()
+    assert history["validation"] == [sum(terms) / len(y_val)]
+    np.testing.assert_array_equal(predict_probabilities(model, x_val), one_pass)
+
+
 def test_train_is_reproducible_with_the_same_seeds():
     x, y = blobs()
     x_val, y_val = blobs(seed=1)
@@ -138,6 +160,29 @@ def test_the_model_learns_from_the_transformed_batches():
         predict_probabilities(model, x_val).argmax(axis=1) == y_val.numpy()
     )
     assert accuracy > 0.95
+
+
+@pytest.mark.parametrize(
+    ("setting", "epochs", "run"),
+    [("1", 10, 5), ("1", 5, 3), ("1", 1, 1), ("0", 10, 10), ("", 10, 10)],
+)
+def test_workshop_mode_runs_half_the_epochs_and_says_so(
+    monkeypatch, capsys, setting, epochs, run
+):
+    monkeypatch.setenv(WORKSHOP_VARIABLE, setting)
+    x, y = blobs(n=100)
+    history = train_small(
+        small_network(), (x, y), blobs(n=20, seed=1), epochs=epochs, progress_bar=False
+    )
+    assert len(history["training"]) == len(history["validation"]) == run
+    announced = capsys.readouterr().out
+    if run == epochs:
+        assert "workshop mode" not in announced
+    else:
+        assert announced == (
+            f"workshop mode: {run} of {epochs} epochs; numbers will differ from the "
+            "book\n"
+        )
 
 
 def test_probabilities_are_normalized_and_the_model_left_in_eval_mode():

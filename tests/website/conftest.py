@@ -14,8 +14,9 @@ Two builds of the book:
 
 The browser tests (marker `browser`) open every page of the table of contents once in headless
 Chromium (`visit`), from a server on 127.0.0.1; `probe.js` reads what the page shows. The site
-serves its own MathJax (booktools/mathjax.py): every request to another host, a CDN included, is
-blocked and reported, and fails the page's test. A full-page screenshot of each
+serves its own MathJax (booktools/mathjax.py): every request the page makes is recorded (the
+fonts and extensions that MathJax fetches while it typesets included), and every request to
+another host, a CDN included, is blocked and reported, and fails the page's test. A full-page screenshot of each
 page is saved under screenshots/ (ignored by git) for a person to look at.
 
 Chromium comes from pytest-playwright's `browser` fixture, configured in tests/conftest.py.
@@ -178,7 +179,13 @@ class Visit:
     download_button: dict = field(default_factory=dict)
     page_errors: list[str] = field(default_factory=list)
     overwide: list[dict] = field(default_factory=list)
-    outputs: list[dict] = field(default_factory=list)
+    wrapped: list[dict] = field(default_factory=list)
+    column: float = 0.0  # the width of the page's text column, in CSS px
+    figures: list[dict] = field(default_factory=list)
+    tables: list[dict] = field(default_factory=list)
+    # each cell's printed output: its boxes in the page's order
+    outputs: list[list[dict]] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
     blocked_requests: list[str] = field(default_factory=list)
 
@@ -194,6 +201,7 @@ def visit(browser, server, request):
 
     def route(visit_record, route):
         url = route.request.url
+        visit_record.requests.append(url)
         if url.startswith(server + "/"):
             return route.continue_()
         visit_record.blocked_requests.append(url)
@@ -245,6 +253,10 @@ def visit(browser, server, request):
         record.math_errors = seen_on_page["errors"]
         record.download_button = seen_on_page["download"]
         record.overwide = boxes["overwide"]
+        record.wrapped = boxes["wrapped"]
+        record.column = boxes["column"]
+        record.figures = boxes["figures"]
+        record.tables = boxes["tables"]
         record.outputs = boxes["outputs"]
         seen[stem] = record
         return record

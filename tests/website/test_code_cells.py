@@ -1,11 +1,17 @@
 """The code cells and their printed output on each page, in headless Chromium: at the default
 width (1280 px), with every dropdown opened, no code or output box is wider than its space (a
-reader would have to scroll sideways); each cell's printed output is one box per stream, a
-progress bar shows its final state only, and no library prints its start-up banner."""
+reader would have to scroll sideways) and no line of code wraps (it would start again at column
+0 and read as broken Python); each cell's printed output shows its streams in the order they
+were written, a progress bar shows its final state only, on one line that fits its box, and no
+library prints its start-up banner."""
 
+import json
 import re
+from pathlib import Path
 
 import pytest
+
+from booktools.streams import final_text
 
 pytestmark = pytest.mark.browser
 
@@ -28,32 +34,47 @@ def test_code_and_outputs_fit_their_boxes(visit, stem):
     )
 
 
-def stream_problems(cell: dict) -> list[str]:
-    """How one code cell's printed output, as read from the page, differs from one box per
-    stream with each progress bar in its final state only."""
-    problems = []
-    for stream in ("stdout", "stderr"):
-        boxes = cell[stream]
-        if len(boxes) > 1:
-            problems.append(
-                f"{len(boxes)} {stream} boxes, not one: {[box[:60] for box in boxes]}"
-            )
-        for box in boxes:
-            bars = [
-                (m["name"], m["total"])
-                for line in box.splitlines()
-                if (m := PROGRESS_BAR.match(line))
-            ]
-            problems += [
-                f"the progress bar {name!r} of {total} shows {bars.count((name, total))} states, not "
-                f"its final one only"
-                for name, total in sorted(set(bars))
-                if bars.count((name, total)) > 1
-            ]
+def test_no_line_of_code_wraps(visit, stem):
+    seen = visit(stem)
+    wrapped = [
+        f"{'source shown by a cell' if box['output'] else 'code'}: {box['line']!r}"
+        for box in seen.wrapped
+    ]
+    assert not wrapped, (
+        f"{seen.url} at 1280 px wraps lines of {len(wrapped)} code boxes (shorten the line: in "
+        "the package, for source that a chapter shows with getsource):\n"
+        + "\n".join(wrapped)
+    )
+
+
+def progress_bars(text: str) -> list[tuple[str, str]]:
+    """The (name, total) of every progress-bar line of a printed text."""
+    return [
+        (m["name"], m["total"])
+        for line in text.splitlines()
+        if (m := PROGRESS_BAR.match(line))
+    ]
+
+
+def stream_problems(cell: list[dict]) -> list[str]:
+    """How one code cell's printed output, as read from the page, differs from as few boxes as
+    the order of its streams allows, with each progress bar in its final state only."""
+    problems = [
+        f"two {box['stream']} boxes one after the other, not one: {box['text'][:60]!r}"
+        for before, box in zip(cell, cell[1:])
+        if before["stream"] == box["stream"]
+    ]
+    bars = [bar for box in cell for bar in progress_bars(box["text"])]
+    problems += [
+        f"the progress bar {name!r} of {total} shows {bars.count((name, total))} states, not "
+        f"its final one only"
+        for name, total in sorted(set(bars))
+        if bars.count((name, total)) > 1
+    ]
     return problems
 
 
-def test_printed_output_is_one_box_per_stream_with_final_progress_bars(visit, stem):
+def test_printed_output_shows_each_progress_bar_in_its_final_state(visit, stem):
     seen = visit(stem)
     problems = [
         f"output {number}: {problem}"
@@ -67,14 +88,86 @@ def test_printed_output_is_one_box_per_stream_with_final_progress_bars(visit, st
     )
 
 
+def test_progress_bars_fit_on_one_line(visit, stem):
+    seen = visit(stem)
+    long = [
+        f"{bar['line']!r}: {bar['width']:.0f} px in {bar['room']:.0f} px"
+        for cell in seen.outputs
+        for box in cell
+        for bar in box["bars"]
+        if bar["width"] > bar["room"]
+    ]
+    assert not long, (
+        f"{seen.url} at 1280 px wraps progress bars onto a second line (shorten tqdm's "
+        "bar_format, as jetlearn.training.train does):\n" + "\n".join(long)
+    )
+
+
+def stream_pieces(notebook: Path) -> list[list[tuple[str, str]]]:
+    """Every code cell's printed pieces, as (stream, text), in the order the kernel sent them."""
+    cells = json.loads(notebook.read_text())["cells"]
+    return [
+        [
+            (output["name"], "".join(output["text"]))
+            for output in cell.get("outputs", [])
+            if output["output_type"] == "stream"
+        ]
+        for cell in cells
+        if cell["cell_type"] == "code"
+    ]
+
+
+def printed_after_the_bar(pieces: list[tuple[str, str]], bar: str) -> list[str]:
+    """The stdout lines that a cell printed after its progress bar reached `bar`."""
+    last = max(
+        i
+        for i, (stream, text) in enumerate(pieces)
+        if stream == "stderr" and bar in final_text(text)
+    )
+    return [
+        line
+        for stream, text in pieces[last + 1 :]
+        if stream == "stdout"
+        for line in final_text(text).splitlines()
+        if line.strip()
+    ]
+
+
+def test_text_printed_after_a_progress_bar_is_below_it(visit, executed_notebooks, stem):
+    seen = visit(stem)
+    cells = stream_pieces(executed_notebooks / f"{stem}.ipynb")
+    misplaced = []
+    for cell in seen.outputs:
+        for position, box in enumerate(cell):
+            for line in box["text"].splitlines():
+                if box["stream"] != "stderr" or not PROGRESS_BAR.match(line):
+                    continue
+                pieces = next(
+                    (
+                        pieces
+                        for pieces in cells
+                        if any(line in final_text(text) for _, text in pieces)
+                    ),
+                    None,
+                )
+                if pieces is None:
+                    misplaced.append(f"the bar {line!r} is in no cell of the notebook")
+                    continue
+                below = "\n".join(b["text"] for b in cell[position + 1 :])
+                misplaced += [
+                    f"{printed!r} is above the bar {line!r}"
+                    for printed in printed_after_the_bar(pieces, line)
+                    if printed not in below
+                ]
+    assert not misplaced, (
+        f"{seen.url}: text that the cell printed after its progress bar shows above it "
+        "(booktools.streams keeps the order of the streams):\n" + "\n".join(misplaced)
+    )
+
+
 def test_no_library_banner_in_outputs(visit, stem):
     seen = visit(stem)
-    printed = "\n".join(
-        box
-        for cell in seen.outputs
-        for stream in ("stdout", "stderr")
-        for box in cell[stream]
-    )
+    printed = "\n".join(box["text"] for cell in seen.outputs for box in cell)
     shown = [library for library, signature in BANNERS.items() if signature in printed]
     assert not shown, (
         f"{seen.url} shows the start-up banner of {shown}; silence it in the chapter (FastJet: "

@@ -31,6 +31,24 @@ def test_page_has_no_errors(visit, stem):
     )
 
 
+def test_mathjax_fetches_what_it_needs_from_the_site(visit, stem):
+    """MathJax fetches more files while it typesets (its fonts, TeX extensions): those
+    requests, recorded in the browser, must go to the site's own copy too (booktools/mathjax.py);
+    a request to another host fails test_page_has_no_errors above."""
+    seen = visit(stem)
+    if seen.math_elements == 0:
+        return
+    fetched_later = [
+        url
+        for url in seen.requests
+        if "/_static/mathjax/" in url and not url.split("?")[0].endswith(".js")
+    ]
+    assert fetched_later, (
+        f"{seen.url} has math, but the browser fetched no MathJax font from the site: "
+        f"where does MathJax take its fonts from? Requests seen: {seen.requests}"
+    )
+
+
 def test_page_has_a_download_button(visit, website, stem):
     seen = visit(stem)
     assert seen.download_button.get("button"), (

@@ -1,0 +1,95 @@
+"""`python -m jetlearn.setup_check`: "ready" when everything is there, and otherwise a list of
+what to do that names the missing package or the bad file with the command that fixes it.
+Tiny synthetic datasets stand in for the real ones; only the ready case trains, one step."""
+
+import pytest
+
+from jetimages.tests.synthetic import write_whole
+from jetlearn import setup_check
+from jetlearn.robustness import SIMULATIONS, simulation_file
+
+
+@pytest.fixture
+def book(tmp_path, monkeypatch):
+    """A book folder whose data/ holds a small, good copy of every dataset the chapters
+    read, as the current folder, and plenty of free memory."""
+    (tmp_path / "data").mkdir()
+    for simulation in SIMULATIONS:
+        write_whole(simulation_file(simulation, tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(setup_check, "free_memory_gb", lambda: 8.0)
+    monkeypatch.setattr(setup_check, "TIMED_STEPS", 1)
+    return tmp_path
+
+
+def no_training(monkeypatch):
+    monkeypatch.setattr(setup_check, "time_training_steps", lambda: None)
+
+
+def test_ready_without_pythia(book, monkeypatch, capsys):
+    # the students' install: no Pythia, which only chapter 10's live cells use
+    monkeypatch.setattr(setup_check, "OPTIONAL", {"no_such_module": "pythia8mc"})
+    assert setup_check.main() == 0
+    output = capsys.readouterr().out
+    assert "pythia8mc        not installed: fine" in output
+    assert f"Dataset files in {book / 'data'}" in output
+    assert "One training step of chapter 30's CNN" in output
+    assert output.rstrip().endswith("Verdict: ready.")
+
+
+def test_a_missing_package_is_named_with_the_install_command(book, monkeypatch, capsys):
+    monkeypatch.setitem(setup_check.REQUIRED, "no_such_module", "no-such-package")
+    no_training(monkeypatch)
+    assert setup_check.main() == 1
+    output = capsys.readouterr().out
+    assert "no-such-package  MISSING" in output
+    verdict = output.split("Verdict: not ready. To do:")[1]
+    assert "Install no-such-package." in verdict
+    assert "pip install -r requirements-student.txt -c requirements.lock" in verdict
+    # the later checks import the packages: skipped, and said so
+    assert "Dataset files" not in output
+
+
+def test_a_missing_and_a_damaged_file_each_say_what_to_do(book, monkeypatch, capsys):
+    missing = simulation_file("vincia", book / "data")
+    missing.unlink()
+    damaged = simulation_file("fsr-alphas-up", book / "data")
+    damaged.write_bytes(damaged.read_bytes()[:1000])  # a download cut short
+    no_training(monkeypatch)
+    assert setup_check.main() == 1
+    output = capsys.readouterr().out
+    assert f"{missing.name}: CANNOT BE READ" in output
+    assert f"{damaged.name}: CANNOT BE READ" in output
+    to_do = output.split("Verdict: not ready. To do:")[1].strip().splitlines()
+    assert len(to_do) == 2
+    assert to_do[0].startswith("1. no dataset at") and missing.name in to_do[0]
+    assert "not a readable HDF5 file" in to_do[1] and damaged.name in to_do[1]
+    assert all("git checkout -- data/" in line for line in to_do)
+
+
+def test_too_little_memory_is_a_thing_to_do(book, monkeypatch, capsys):
+    monkeypatch.setattr(setup_check, "free_memory_gb", lambda: 1.2)
+    no_training(monkeypatch)
+    assert setup_check.main() == 1
+    assert "Only 1.2 GB of memory is free" in capsys.readouterr().out
+
+
+def test_the_data_is_found_from_the_repository_or_the_book_folder(
+    tmp_path, monkeypatch
+):
+    assert setup_check.book_folder(setup_check.BOOK) == setup_check.BOOK
+    assert setup_check.book_folder(setup_check.BOOK.parent) == setup_check.BOOK
+    (tmp_path / "data").mkdir()  # a handout folder, for one
+    assert setup_check.book_folder(tmp_path) == tmp_path
+
+
+def test_exact_pins_are_read_from_a_requirements_file(tmp_path):
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text(
+        "# a comment\ntorch==2.13.0  # CPU\nnumpy>=1.26,<3\n-e .\nmyst-nb\n"
+    )
+    assert setup_check.pinned_distributions(requirements) == {
+        "torch": "2.13.0",
+        "numpy": None,
+        "myst-nb": None,
+    }
