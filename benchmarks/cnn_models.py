@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from jetlearn.chapters import BOOK, chapter_namespace
+from jetlearn.results import data_record
 
 from over_seeds import (
     run_over_seeds,
@@ -152,7 +153,10 @@ def main() -> None:
     book = chapter_namespace(BOOK / CHAPTERS[0]) | chapter_namespace(BOOK / CHAPTERS[1])
     jets = book["load_dataset"](args.data)
     print(f"{len(jets)} jets from {args.data}")
-    about = {"recipes": {"cnn": book["RECIPE"], "mlp": book["MLP_RECIPE"]}}
+    about = {
+        "recipes": {"cnn": book["RECIPE"], "mlp": book["MLP_RECIPE"]},
+        "data": data_record(args.data),
+    }
     run_over_seeds(
         "cnn_models",
         lambda seed: one_seed(book, jets, seed),

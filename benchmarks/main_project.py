@@ -33,6 +33,7 @@ import torch  # noqa: E402
 
 from jetlearn import training  # noqa: E402
 from jetlearn.chapters import BOOK, chapter_namespace
+from jetlearn.results import data_record
 
 from over_seeds import (
     run_over_seeds,
@@ -123,6 +124,7 @@ def main() -> None:
         if parameter.default is not inspect.Parameter.empty
     }
     about = {
+        "data": data_record(args.data),
         "recipes": {
             "main_project": recipe,
             "variations": {key: changes for key, (_, changes) in VARIATIONS.items()},

@@ -8,6 +8,10 @@ spreads.
 """
 
 import argparse
+import hashlib
+import inspect
+import marshal
+import os
 import sys
 import time
 from pathlib import Path
@@ -17,11 +21,18 @@ import pandas as pd
 import torch
 from sklearn.metrics import log_loss
 
+from jetlearn import training
 from jetlearn.chapters import BOOK
 from jetlearn.results import gain, load_results, summary, write_results
 
 SEEDS = [2026, 1, 7, 42, 99]
 """The split seeds of every benchmark; 2026 is the one the chapters train on."""
+
+TRAINED = Path(__file__).parent / ".trained"
+"""Models trained by earlier runs (git ignores it): several benchmarks train the same
+model on the same inputs, split and seed, and the second one loads it (see trained)."""
+RETRAIN_VARIABLE = "BENCHMARKS_RETRAIN"
+"""Set (to anything but 0) by --retrain: every model is trained again."""
 
 
 def seed_benchmark_parser(description: str) -> argparse.ArgumentParser:
@@ -41,7 +52,47 @@ def seed_benchmark_parser(description: str) -> argparse.ArgumentParser:
         action="store_true",
         help="print only; leave benchmarks/results/ as it is",
     )
+    parser.add_argument(
+        "--retrain",
+        nargs=0,
+        action=_Retrain,
+        help=f"train every model again instead of loading the same training from "
+        f"{TRAINED.name}/",
+    )
     return parser
+
+
+class _Retrain(argparse.Action):
+    def __call__(self, parser, namespace, values, option_string=None):
+        os.environ[RETRAIN_VARIABLE] = "1"
+
+
+def training_key(model, x, labels, split, recipe: dict, seed: int, device) -> str:
+    """A digest of everything a training's outcome depends on: the model's layers,
+    initial weights and forward code, the inputs and labels of the training and
+    validation rows, the recipe, the seed, the training code, PyTorch and the device.
+    Two trainings with the same key give the same weights."""
+    digest = hashlib.blake2b(digest_size=20)
+
+    def add(value) -> None:
+        digest.update(value if isinstance(value, bytes) else repr(value).encode())
+
+    add(repr(model))
+    for name, tensor in model.state_dict().items():
+        add(name)
+        add(tensor.detach().cpu().contiguous().numpy().tobytes())
+    for kind in sorted({type(m) for m in model.modules()}, key=repr):
+        if kind.__module__.split(".")[0] != "torch":
+            add(marshal.dumps(kind.forward.__code__))
+    for rows in split[:2]:
+        add(np.ascontiguousarray(rows).tobytes())
+        add(np.ascontiguousarray(labels[rows]).tobytes())
+        for start in range(0, len(rows), 4096):  # no copy of all the inputs at once
+            part = torch.from_numpy(np.asarray(rows[start : start + 4096]))
+            add(x[part].cpu().contiguous().numpy().tobytes())
+    add(sorted(recipe.items()))
+    add((seed, torch.__version__, device.type, inspect.getsource(training)))
+    return digest.hexdigest()
 
 
 def score_row(
@@ -65,12 +116,21 @@ def score_row(
 
 def trained(book: dict, x, make_model, recipe: dict, split, labels, seed: int):
     """A model trained with the book's loop on the training rows of `split` (its best
-    validation epoch kept), and the seconds it took."""
+    validation epoch kept), and the seconds its training took.
+
+    The weights are kept in TRAINED under training_key; the same training asked for
+    again, by this benchmark or another, is loaded from there (with the seconds of the
+    run that trained it) unless RETRAIN_VARIABLE is set."""
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     train_rows, val_rows, _ = split
     y = torch.from_numpy(labels)
     torch.manual_seed(seed)
     model = make_model().to(device)
+    kept = TRAINED / f"{training_key(model, x, labels, split, recipe, seed, device)}.pt"
+    if kept.exists() and os.environ.get(RETRAIN_VARIABLE, "0") in ("", "0"):
+        stored = torch.load(kept, map_location=device, weights_only=True)
+        model.load_state_dict(stored["weights"])
+        return model, stored["seconds"]
     start = time.perf_counter()
     book["train"](
         model,
@@ -80,7 +140,12 @@ def trained(book: dict, x, make_model, recipe: dict, split, labels, seed: int):
         progress_bar=False,
         **recipe,
     )
-    return model, time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    TRAINED.mkdir(exist_ok=True)
+    partial = kept.with_suffix(f".{os.getpid()}.tmp")
+    torch.save({"weights": model.state_dict(), "seconds": seconds}, partial)
+    partial.replace(kept)  # whole or not at all, also when two benchmarks run at once
+    return model, seconds
 
 
 def train_and_score(

@@ -20,6 +20,7 @@ Usage (from the repository root):
 import torch
 
 from jetlearn.chapters import BOOK, chapter_namespace
+from jetlearn.results import data_record
 
 from over_seeds import (
     run_over_seeds,
@@ -134,12 +135,13 @@ def main() -> None:
         not args.no_store and only is None
     )  # a partial run never replaces the results
     about = {
+        "data": data_record(args.data),
         "recipes": {
             "particles": book["RECIPE"],
             "mlp": book["MLP_RECIPE"],
             "long epochs": LONG_EPOCHS,
             "long width": LONG_WIDTH,
-        }
+        },
     }
     scores = run_over_seeds(
         "particle_models",

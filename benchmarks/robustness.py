@@ -2,12 +2,15 @@
 
 For each split seed it trains, on the nominal jets and with the recipes of their chapters,
 every network of the chapter on trust (its MODELS: the feature MLPs, the CNNs, the PFN and
-the EFN), and computes the classic taggers (groomed mass, N-subjettiness, particle
-multiplicity). Every tagger is scored on the nominal test jets and on every jet of each
+the EFN), and computes the classic taggers (groomed mass, N-subjettiness, both together,
+particle multiplicity). Every tagger is scored on the nominal test jets and on every jet of each
 variation (jetlearn.robustness.SIMULATIONS): accuracy, the AUC of each question of
-TAGGING_PAIRS, the background rejection at 50 % signal efficiency of W and top jets
-against quarks and gluons with its bootstrap error, and the expected calibration error
-before and after temperature scaling fitted on the nominal validation jets. Scores on a
+TAGGING_PAIRS with its bootstrap error (on a variation, every seed shares its jets, so this
+error does not shrink with more seeds), the background rejection of W and top jets
+against quarks and gluons at the signal efficiency jetlearn.robustness.WORKING_POINT with
+its bootstrap error, the background jets behind it and their Clopper-Pearson interval, and
+the expected calibration error before and after temperature scaling fitted on the nominal
+validation jets, beside the floor a calibrated network shows on as many jets. Scores on a
 variation are stored as "SCORE [NAME]". Results go to benchmarks/results/robustness.json,
 from which the chapter on trust and the book's table quote. No pass/fail.
 
@@ -22,6 +25,7 @@ import numpy as np
 
 from jetimages import load_dataset
 from jetlearn.chapters import BOOK, chapter_namespace
+from jetlearn.results import data_record
 from jetlearn.robustness import (
     SIMULATIONS,
     classic_scores,
@@ -44,6 +48,7 @@ READS = {
     "pfn_visible": "128 hardest particles above 0.1 GeV, log jet pT",
     "groomed mass": "the groomed (mMDT) jet mass",
     "N-subjettiness": "tau21 (W), tau32 (top) of the 128 hardest particles",
+    "mass window + N-subjettiness": "groomed mass, then tau21 (W) or tau32 (top)",
     "multiplicity": "the number of particles",
 }
 
@@ -112,6 +117,10 @@ def main() -> None:
     for key, reads in READS.items():
         models[key]["reads"] = reads
     about = {
+        "data": data_record(
+            args.data,
+            *(simulation_file(name, BOOK / "data") for name in SIMULATIONS[1:]),
+        ),
         "simulations": SIMULATIONS,
         "recipes": {key: recipe for key, (*_, recipe) in book["MODELS"].items()},
     }

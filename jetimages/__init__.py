@@ -6,13 +6,16 @@ The chapters use `load_dataset`; the command line (`python -m jetimages`) makes 
 from .dataset import JetDataset, load_dataset
 from .environment import check_environment
 from .features import FEATURE_NAMES
-from .physics import JET_CLASSES, LABELS
+from .physics import JET_CLASSES, LABELS, SIMULATIONS
+from .schema import simulation_file
 
 __all__ = [
     "FEATURE_NAMES",
     "JET_CLASSES",
     "LABELS",
+    "SIMULATIONS",
     "JetDataset",
     "check_environment",
     "load_dataset",
+    "simulation_file",
 ]

@@ -20,6 +20,11 @@ REQUIRED = {
     "tqdm": "tqdm",
     "particle": "particle",
     "fastjet": "fastjet",
+    # every chapter's numbers (jetlearn.prose), its source code shown (IPython.display)
+    # and JupyterLab's view of the .md files
+    "IPython": "ipython",
+    "myst_nb": "myst-nb",
+    "jupytext": "jupytext",
 }
 # Only chapter 10's live simulation needs Pythia; without it, that chapter shows jets stored
 # in the dataset instead. The students' install (requirements-student.txt) leaves it out.

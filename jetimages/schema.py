@@ -128,6 +128,15 @@ def constituents_path(images_path: str | os.PathLike) -> Path:
     return images_path.with_name(new_name)
 
 
+def simulation_file(simulation: str, folder: str | os.PathLike = "data") -> Path:
+    """The images file of one of physics.SIMULATIONS in `folder`: jet-images.h5 for the
+    nominal one, jet-images-NAME.h5 for another (its constituents file lies beside it,
+    constituents_path). A ValueError lists the simulations for an unknown name."""
+    physics.simulation_settings(simulation)  # refuses an unknown name
+    suffix = "" if simulation == "nominal" else f"-{simulation}"
+    return Path(folder) / f"jet-images{suffix}.h5"
+
+
 # Every package whose version can change the bytes of a dataset: the simulation, the
 # clustering and correlators, the arrays and their arithmetic, and the file format.
 VERSIONED_PACKAGES = ("pythia8mc", "fastjet", "awkward", "numpy", "h5py", "jetimages")
@@ -188,6 +197,7 @@ def file_attributes(
         "simulation": simulation,
         "simulation_settings": "; ".join(physics.simulation_settings(simulation))
         or "Pythia 8 defaults",
+        "shared_settings": "; ".join(physics.SHARED_SETTINGS),
         "block_size": BLOCK_SIZE,
         "sqrt_s_GeV": physics.SQRT_S_GEV,
         "pt_hat_window_GeV": physics.PT_HAT_WINDOW_GEV,

@@ -12,6 +12,7 @@ the chapters quote means and spreads from there (never typed by hand).
 - table_with_spread(scores, columns): "mean ± sd" per model, with what each model reads
 """
 
+import hashlib
 import json
 import os
 import platform
@@ -55,6 +56,18 @@ def _machine() -> dict:
         "cores": os.cpu_count(),
         "system": platform.platform(),
     }
+
+
+def data_record(*images_files) -> dict:
+    """{file name: SHA-256} of each dataset file named and of its constituents file:
+    what a benchmark read, so that a test can tell when its results are of other data."""
+    from jetimages.schema import constituents_path  # the data tool, only when storing
+
+    record = {}
+    for images in images_files:
+        for path in (Path(images), constituents_path(images)):
+            record[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return record
 
 
 def write_results(name: str, scores: pd.DataFrame, about: dict, folder=RESULTS) -> Path:

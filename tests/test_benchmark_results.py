@@ -9,7 +9,7 @@ import pytest
 
 from booktools.book import BOOK
 from jetlearn.chapters import chapter_namespace
-from jetlearn.results import load_results
+from jetlearn.results import data_record, load_results
 
 RERUN = "rerun `python benchmarks/{name}.py` and commit benchmarks/results/{name}.json"
 
@@ -90,3 +90,17 @@ def test_robustness_results_match_the_chapter():
     assert set(networks) <= set(stored.index.unique("model")), RERUN.format(
         name="robustness"
     )
+
+
+@pytest.mark.parametrize(
+    "name", ["cnn_models", "main_project", "particle_models", "robustness"]
+)
+def test_stored_results_are_of_the_committed_data(name):
+    """A benchmark records the SHA-256 of every data file it read; new data without a
+    new run would leave the chapters quoting scores of jets that are no longer there."""
+    recorded = load_results(name).attrs.get("data")
+    assert recorded, RERUN.format(name=name) + " (it records no data files)"
+    today = data_record(
+        *(BOOK / "data" / file for file in recorded if "images" in file)
+    )
+    assert recorded == today, "the data changed since; " + RERUN.format(name=name)

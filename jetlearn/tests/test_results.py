@@ -1,6 +1,7 @@
 """Stored benchmark results: what a benchmark writes, a chapter reads back unchanged; a
 missing or damaged file says how to get it back; nothing half-written replaces a good file."""
 
+import hashlib
 import json
 
 import numpy as np
@@ -113,3 +114,16 @@ def test_stored_results_are_readable_by_everyone_the_umask_allows(tmp_path):
     finally:
         os.umask(umask)
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_the_data_record_names_both_files_of_a_dataset_with_their_digest(tmp_path):
+    images = tmp_path / "jet-images-x.h5"
+    images.write_bytes(b"images")
+    (tmp_path / "jet-constituents-x.h5").write_bytes(b"particles")
+    record = results.data_record(images)
+    assert record == {
+        "jet-images-x.h5": hashlib.sha256(b"images").hexdigest(),
+        "jet-constituents-x.h5": hashlib.sha256(b"particles").hexdigest(),
+    }
+    (tmp_path / "jet-constituents-x.h5").write_bytes(b"other particles")
+    assert results.data_record(images) != record

@@ -4,14 +4,21 @@ temperature scaling, sculpting and the pair scores, on cases with known answers.
 import numpy as np
 import pytest
 from scipy.stats import norm
+from sklearn.metrics import roc_auc_score
 
 from jetlearn.robustness import (
     SIMULATIONS,
+    WORKING_POINT,
+    auc_spread,
     background_rejection,
     bootstrap_spread,
+    calibration_floor,
+    classic_scores,
     expected_calibration_error,
     fit_temperature,
     pair_score,
+    random_sculpting,
+    rejection_interval,
     sculpting,
     simulation_file,
     with_temperature,
@@ -30,7 +37,7 @@ def separated(n_signal, n_background, shift=2.0, seed=0):
 def test_rejection_and_its_bootstrap_error_match_the_expected_ones():
     n_signal, n_background = 20_000, 100_000
     is_signal, score = separated(n_signal, n_background)
-    rejection = background_rejection(is_signal, score)
+    rejection = background_rejection(is_signal, score, signal_efficiency=0.5)
     # half the signal passes above shift = 2: the background above 2 is 2.3 % of it
     efficiency = norm.sf(2.0)
     assert rejection == pytest.approx(1 / efficiency, rel=0.05)
@@ -39,7 +46,46 @@ def test_rejection_and_its_bootstrap_error_match_the_expected_ones():
     count = 1 / (efficiency * n_background)
     cut = (norm.pdf(2.0) * 1.2533 / np.sqrt(n_signal) / efficiency) ** 2
     expected = rejection * np.sqrt(count + cut)
-    assert bootstrap_spread(is_signal, score) == pytest.approx(expected, rel=0.25)
+    spread = bootstrap_spread(is_signal, score, signal_efficiency=0.5)
+    assert spread == pytest.approx(expected, rel=0.25)
+
+
+def test_the_rejection_interval_counts_the_jets_behind_it():
+    is_signal, score = separated(2_000, 3_000, shift=3.0)
+    kept, total, low, high = rejection_interval(is_signal, score)
+    cut = np.quantile(score[is_signal], 1 - WORKING_POINT)
+    assert kept == np.sum(score[~is_signal] > cut) and total == 3_000
+    assert low < background_rejection(is_signal, score) < high
+    # one sigma of a count of k is about sqrt(k) jets
+    assert total / low - kept == pytest.approx(np.sqrt(kept), rel=0.2)
+    nothing_kept = rejection_interval(is_signal, np.where(is_signal, 1.0, 0.0))
+    assert nothing_kept[0] == 0 and nothing_kept[3] == np.inf
+
+
+def test_the_auc_error_matches_hanley_and_mcneil():
+    is_signal, score = separated(3_000, 6_000, shift=1.0)
+    auc = roc_auc_score(is_signal, score)
+    n1, n0 = 3_000, 6_000
+    q1, q2 = auc / (2 - auc), 2 * auc**2 / (1 + auc)
+    expected = np.sqrt(
+        (auc * (1 - auc) + (n1 - 1) * (q1 - auc**2) + (n0 - 1) * (q2 - auc**2))
+        / (n1 * n0)
+    )
+    assert auc_spread(is_signal, score) == pytest.approx(expected, rel=0.25)
+
+
+def test_the_calibration_floor_shrinks_with_the_number_of_jets():
+    rng = np.random.default_rng(3)
+    probabilities = rng.dirichlet(np.ones(5), 40_000)
+    true = (rng.random((40_000, 1)) > np.cumsum(probabilities, axis=1)).sum(axis=1)
+    small, large = (
+        calibration_floor(probabilities[:2_000]),
+        calibration_floor(probabilities),
+    )
+    assert small == pytest.approx(np.sqrt(20) * large, rel=0.35)
+    # a calibrated network's ECE sits at its floor
+    ece = expected_calibration_error(probabilities, true)
+    assert ece == pytest.approx(large, rel=0.6)
 
 
 def test_temperature_scaling_undoes_a_known_temperature():
@@ -70,6 +116,35 @@ def test_sculpting_is_zero_for_an_unbiased_cut_and_large_for_a_mass_window():
     window = (mass > 65) & (mass < 95)
     assert sculpting(mass, every_other, edges) < 0.01
     assert sculpting(mass, window, edges) > 0.5
+
+
+def test_a_random_handful_of_jets_looks_sculpted():
+    mass = np.random.default_rng(2).exponential(60, 30_000)
+    edges = np.linspace(0, 250, 51)
+    assert random_sculpting(mass, 10, edges) > 0.3
+    assert random_sculpting(mass, 3_000, edges) < 0.02
+
+
+def test_the_mass_window_tagger_puts_the_window_first():
+    class Jets:
+        feature_names = ["j_mass_mmdt"]
+        features = np.array([[80.0], [30.0], [170.0]], dtype=np.float32)
+        n_constituents = np.array([10, 10, 10])
+        n_particles = np.array([2, 2, 2])
+        # two equal particles 0.2 apart: two-pronged, the same for every jet
+        particles = np.tile(
+            np.array([[0.5, -0.1, 0, 1, 4], [0.5, 0.1, 0, -1, 4]], np.float32),
+            (3, 1, 1),
+        )
+        jet_pt = np.full(3, 1000.0, dtype=np.float32)
+
+        def __len__(self):
+            return 3
+
+    scores = classic_scores(Jets())["mass window + N-subjettiness"]
+    w, top = scores["W vs QCD"], scores["top vs QCD"]
+    assert w[0] > w[1] and w[0] > w[2]
+    assert top[2] > top[0] and top[2] > top[1]
 
 
 def test_simulation_files_are_named_after_the_simulation():
