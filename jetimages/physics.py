@@ -109,8 +109,8 @@ def jet_class(label: str) -> JetClass:
 # Settings every simulation shares beyond Pythia's defaults. By default Pythia's shower
 # stops photon emission off quarks at 0.5 GeV (TimeShower:pTminChgQ) but lets every other
 # charged particle radiate down to 1e-6 GeV (TimeShower:pTminChgL). The W boson is such
-# a particle, the Z is neutral, so 17 % of W jets (4 % of top jets) carried photons of a few
-# keV that quark, gluon and Z jets almost never have: a difference of cut-offs, not of
+# a particle, the Z is neutral, so 17 % of W jets (4 % of top jets) carried photons far below
+# 1 MeV (a median of about 10 eV) that quark, gluon and Z jets almost never have: a difference of cut-offs, not of
 # nature, that no detector could see and that networks learned. One cut-off for every
 # charged particle, the quarks' 0.5 GeV, removes it and keeps the W's harder photons.
 SHARED_SETTINGS: tuple[str, ...] = ("TimeShower:pTminChgL = 0.5",)
@@ -130,15 +130,15 @@ SIMULATIONS: dict[str, tuple[str, ...]] = {
     # Hadronization: the Lund string's fragmentation function (a, b) and the width of its
     # transverse kicks (sigma) of the LEP tune that was Pythia's default before Monash 2013
     # (H. Hoeth 2009, Pythia's Tune:ee = 3): 0.3, 0.8, 0.304 instead of 0.68, 0.98, 0.335.
-    # Both sets describe LEP data; their difference is a yardstick of what the data leave
-    # open. The shower and the flavour parameters stay as in the default tune.
+    # Each set belonged to a tune fitted to LEP data (the three inserted into Monash are not
+    # a tune of their own); their difference is a yardstick of what the data leave open. The shower and the flavour parameters stay as in the default tune.
     "hadronization": (
         "StringZ:aLund = 0.30",
         "StringZ:bLund = 0.80",
         "StringPT:sigma = 0.304",
     ),
     # Pythia's own photon cut-off for charged particles other than quarks (1e-6 GeV, see
-    # SHARED_SETTINGS): keV photons in about one W jet in six, as in the book's first
+    # SHARED_SETTINGS): sub-MeV photons in about one W jet in six, as in the book's first
     # data. Kept to show what a network makes of such an artefact.
     "soft-photons": ("TimeShower:pTminChgL = 1e-6",),
 }

@@ -243,5 +243,5 @@ def test_file_records_how_it_was_made(jets):
     ):
         assert key in jets.attrs
     assert list(jets.attrs["jet_pt_window_GeV"]) == list(physics.JET_PT_WINDOW_GEV)
-    # the photon cut-off that keeps keV photons out of the W jets (physics.py)
+    # the photon cut-off that keeps sub-MeV photons out of the W jets (physics.py)
     assert jets.attrs["shared_settings"] == "; ".join(physics.SHARED_SETTINGS)

@@ -79,9 +79,10 @@ def test_a_stronger_final_state_coupling_makes_more_particles(datasets, label):
 def test_the_other_string_parameters_change_the_counts_less_than_the_coupling(
     datasets, label
 ):
-    """Both string tunes were fitted to LEP data, multiplicities included: the other one
-    changes the particle count by a few percent, a 10 % change of the shower's coupling by
-    about 10 %."""
+    """Both string parameter sets come from tunes fitted to LEP data, multiplicities
+    included: the other one
+    changes the particle count by a few percent, a 10 % change of the shower's
+    coupling by about 10 %."""
     nominal = median_multiplicity(datasets["nominal"], label)
     change = {
         name: median_multiplicity(datasets[name], label) / nominal - 1
@@ -100,7 +101,7 @@ def share_with_soft_photon(jets, label="w"):
 
 
 def test_only_the_soft_photon_file_has_w_jets_with_kev_photons(datasets):
-    """Pythia's own cut-off lets the W radiate keV photons; the book's data stop every
+    """Pythia's own cut-off lets the W radiate sub-MeV photons; the book's data stop every
     charged particle at 0.5 GeV (physics.SHARED_SETTINGS), and Vincia has its own."""
     assert share_with_soft_photon(datasets["soft-photons"]) > 0.1
     assert share_with_soft_photon(datasets["soft-photons"], "z") < 0.01
