@@ -107,8 +107,9 @@ def jet_class(label: str) -> JetClass:
 
 
 # Settings every simulation shares beyond Pythia's defaults. By default Pythia's shower
-# stops photon emission off quarks at 0.5 GeV (TimeShower:pTminChgQ) but lets every other
-# charged particle radiate down to 1e-6 GeV (TimeShower:pTminChgL). The W boson is such
+# stops photon emission off quarks at 0.5 GeV (TimeShower:pTminChgQ) but lets charged
+# leptons and the other charged particles it showers radiate down to 1e-6 GeV
+# (TimeShower:pTminChgL). The W boson is such
 # a particle, the Z is neutral, so 17 % of W jets (4 % of top jets) carried photons far below
 # 1 MeV (a median of about 10 eV) that quark, gluon and Z jets almost never have: a difference of cut-offs, not of
 # nature, that no detector could see and that networks learned. One cut-off for every
