@@ -147,6 +147,7 @@ MADE_BY_COMMANDS = (
     "handout/",
     "screenshots/",
     "deep-learning-intro-for-hep/_build/",
+    "benchmarks/.trained/",  # the benchmarks' cache of trained models
 )
 README_PATH = re.compile(
     r"`([\w.-]+(?:/[\w.-]*)+)`"
@@ -182,4 +183,18 @@ def test_every_path_the_readme_names_exists():
     )
     assert not missing, (
         f"README.md names paths that exist neither in the repository nor in the book folder: {missing}"
+    )
+
+
+# myst-nb splits a glue role's text at its last colon into key and format, so a key from another
+# page ("page.md::name") needs a format after it, or the build looks up "page.md:" and fails
+CROSS_PAGE_GLUE = re.compile(r"\{glue(?::\w+)?\}`([^`]*::[^`]*)`")
+
+
+@pytest.mark.parametrize("stem", CHAPTERS)
+def test_every_glue_from_another_page_has_a_format(stem):
+    text = (BOOK / f"{stem}.md").read_text()
+    bare = [key for key in CROSS_PAGE_GLUE.findall(text) if ":" not in key.split("::", 1)[1]]
+    assert not bare, (
+        f"{stem}.md glues from another page without a format (add one, e.g. ':d'): {bare}"
     )
