@@ -194,7 +194,9 @@ CROSS_PAGE_GLUE = re.compile(r"\{glue(?::\w+)?\}`([^`]*::[^`]*)`")
 @pytest.mark.parametrize("stem", CHAPTERS)
 def test_every_glue_from_another_page_has_a_format(stem):
     text = (BOOK / f"{stem}.md").read_text()
-    bare = [key for key in CROSS_PAGE_GLUE.findall(text) if ":" not in key.split("::", 1)[1]]
+    bare = [
+        key for key in CROSS_PAGE_GLUE.findall(text) if ":" not in key.split("::", 1)[1]
+    ]
     assert not bare, (
         f"{stem}.md glues from another page without a format (add one, e.g. ':d'): {bare}"
     )
