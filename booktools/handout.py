@@ -26,6 +26,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 from markdown_it.token import Token
+from myst_nb.core.variables import format_plain_text
 
 from jetimages.dataset import REGENERATE_HINT
 from jetimages.errors import DataToolError
@@ -319,25 +320,6 @@ def glued_values(notebook: nbformat.NotebookNode) -> dict[str, str]:
     return values
 
 
-def format_glued_value(text: str, format_spec: str) -> str:
-    """A glued text/plain value, formatted as myst-nb's {glue:text} role formats it on the website:
-    a Python literal is read as its value, then converted to suit the format's type letter."""
-    try:
-        value = ast.literal_eval(text)
-    except (SyntaxError, ValueError):
-        value = text
-    if not format_spec:
-        return str(value)
-    kind = format_spec[-1]
-    if kind == "s":
-        value = str(value)
-    elif kind in "bcdoxX":
-        value = int(value)
-    elif kind in "eEfFgGn%":
-        value = float(value)
-    return format(value, format_spec)
-
-
 def paste_glued_values(notebooks: dict[str, nbformat.NotebookNode]) -> None:
     """Replace every {glue:text} role of executed notebooks by its value, formatted as the website
     formats it; the value may come from another of the notebooks."""
@@ -359,7 +341,7 @@ def paste_glued_values(notebooks: dict[str, nbformat.NotebookNode]) -> None:
                 raise HandoutError(
                     f"{stem} pastes {key!r} from {chapter}, which did not record it with glue()"
                 )
-            return format_glued_value(values[chapter][key], format_spec)
+            return format_plain_text(values[chapter][key], format_spec)
 
         for cell in notebook.cells:
             if cell.cell_type == "markdown":

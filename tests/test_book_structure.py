@@ -7,6 +7,9 @@ import pytest
 
 from booktools.book import BOOK, toc_chapters
 from booktools.chapter_points import chapter_points
+from booktools.eval_role import EvalError
+from booktools.eval_role import parse as parse_eval
+from booktools.myst_markdown import MystText
 
 CHAPTERS = sorted(path.stem for path in BOOK.glob("*.md"))
 # quoted paths like "data/jet-images.h5" in code, and ![alt](img/x.svg) or {image} img/x.svg in prose
@@ -109,9 +112,14 @@ TAUGHT = [stem for stem in toc_chapters()[1:] if stem != TEACHING]
 
 @pytest.mark.parametrize("stem", TAUGHT)
 def test_every_chapter_has_objectives_and_key_points(stem):
-    """An Overview list and a Summary list, which the teaching page shows
-    (booktools.chapter_points raises, naming what is missing)."""
-    assert "**Key points**" in chapter_points(BOOK / f"{stem}.md")
+    """An Overview list and a Summary list of at least two points each, which the teaching
+    page shows (booktools.chapter_points raises, naming a section that is missing)."""
+    objectives, key_points = chapter_points(BOOK / f"{stem}.md").split("**Key points**")
+    for name, part in [("objectives", objectives), ("key points", key_points)]:
+        points = re.findall(r"^(?:-|\d+\.) ", part, re.MULTILINE)
+        assert len(points) >= 2, (
+            f"{stem}.md shows {len(points)} {name}; write at least two"
+        )
 
 
 def test_the_teaching_page_shows_the_points_of_every_chapter():
@@ -200,3 +208,21 @@ def test_every_glue_from_another_page_has_a_format(stem):
     assert not bare, (
         f"{stem}.md glues from another page without a format (add one, e.g. ':d'): {bare}"
     )
+
+
+@pytest.mark.parametrize("stem", CHAPTERS)
+def test_every_eval_role_is_one_the_book_shows(stem):
+    """{eval} shows a glued name or an f-string of one (booktools.eval_role); anything
+    else would fail the build only after every chapter has run."""
+    text = MystText((BOOK / f"{stem}.md").read_text())
+    wrong = []
+
+    def check(role):
+        if role.meta["name"] == "eval":
+            try:
+                parse_eval(role.content)
+            except EvalError as error:
+                wrong.append(str(error))
+
+    text.replace_roles(check)
+    assert not wrong, f"{stem}.md: {wrong}"
