@@ -51,9 +51,11 @@ README = """\
 One notebook per chapter, {state}. Open this folder in JupyterLab and run each notebook from the
 top; every notebook reads `data/jet-images.h5` from this folder, so keep them side by side.
 
-The notebooks import the book's own package, `jetimages`. Install it with everything else the
-book needs from the top folder of the book's repository: `pip install -r requirements.txt`
-(it needs Python 3.11). The first cell of {first} checks your setup and says what is missing.
+The notebooks import the book's own packages. Install what the chapters need, from the top
+folder of the book's repository, with Python 3.11:
+`pip install -r requirements-student.txt -c requirements.lock` (the students' set: no Pythia,
+no book build, no tests). The first cell of {first} checks your setup and says what is
+missing.
 
 Chapters, in order:
 {chapters}

@@ -33,8 +33,13 @@ def pytest_addoption(parser):
     )
 
 
+# the chapters that passed from their executed copies in this session, named at its end
+KEPT_CHAPTERS: list[str] = []
+
+
 class ChapterUnchanged(pytest.Item):
-    """Stands for the cells of a chapter that already ran without error with today's inputs."""
+    """Stands for the cells of a chapter that already ran without error with today's inputs:
+    it checks the executed copy, runs nothing, and is named in the session's summary."""
 
     def __init__(self, *, record, **kwargs):
         super().__init__(**kwargs)
@@ -50,6 +55,7 @@ class ChapterUnchanged(pytest.Item):
             f"the cached copy of {self.path.name} is incomplete (cells {unrun} not run, "
             f"{errors} with errors); run pytest with --run-chapters"
         )
+        KEPT_CHAPTERS.append(self.path.name)
 
     def reportinfo(self):
         return (
@@ -166,3 +172,13 @@ def pytest_runtest_makereport(item, call):
     ):
         item.parent.cell_passed(item)
     return report
+
+
+def pytest_terminal_summary(terminalreporter):
+    if KEPT_CHAPTERS:
+        terminalreporter.write_sep("-", "chapters not run in this session")
+        terminalreporter.write_line(
+            f"{len(KEPT_CHAPTERS)} passed on their executed copies, unchanged since they ran "
+            f"without error with the same inputs (`--run-chapters` runs them): "
+            + ", ".join(KEPT_CHAPTERS)
+        )

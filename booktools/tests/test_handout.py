@@ -114,6 +114,14 @@ def test_clean_handout_names_each_glued_number_and_says_where_it_comes_from(
     assert "the cell that\ncomputes it prints it" in (out / "README.md").read_text()
 
 
+def test_the_handout_tells_students_to_install_the_students_set(glued_book, tmp_path):
+    readme = (
+        handout.write_handout(tmp_path / "h", glued_book) / "README.md"
+    ).read_text()
+    assert "requirements-student.txt -c requirements.lock" in readme
+    assert "-r requirements.txt" not in readme
+
+
 def test_a_number_no_chapter_recorded_is_a_clear_error(glued_book, tmp_path):
     (glued_book / "two.md").write_text(
         CHAPTER.format(title="two") + "Mass {glue:text}`one.md::z_mass:.1f`.\n"
