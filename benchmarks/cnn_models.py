@@ -18,7 +18,8 @@ import time
 import torch
 from torch import nn
 
-from jetlearn.chapters import BOOK, chapter_namespace
+from jetimages.layout import BOOK
+from jetlearn.chapters import chapter_namespace
 from jetlearn.results import data_record
 
 from over_seeds import (

@@ -31,8 +31,9 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from jetimages.layout import BOOK
 from jetlearn import training  # noqa: E402
-from jetlearn.chapters import BOOK, chapter_namespace
+from jetlearn.chapters import chapter_namespace
 from jetlearn.results import data_record
 
 from over_seeds import (

@@ -21,8 +21,8 @@ import pandas as pd
 import torch
 from sklearn.metrics import log_loss
 
+from jetimages.layout import BOOK
 from jetlearn import training
-from jetlearn.chapters import BOOK
 from jetlearn.results import gain, load_results, summary, write_results
 
 SEEDS = [2026, 1, 7, 42, 99]

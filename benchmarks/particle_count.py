@@ -12,16 +12,15 @@ Usage (from the repository root):  python benchmarks/particle_count.py [--p 16 3
 
 import argparse
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
-from jetimages import load_dataset
+from jetimages import layout, load_dataset
 from jetlearn.training import split_rows
 
-BOOK = Path(__file__).resolve().parent.parent / "deep-learning-intro-for-hep"
+BOOK = layout.BOOK
 
 
 def particle_inputs(particles):

@@ -19,7 +19,8 @@ Usage (from the repository root):
 
 import torch
 
-from jetlearn.chapters import BOOK, chapter_namespace
+from jetimages.layout import BOOK
+from jetlearn.chapters import chapter_namespace
 from jetlearn.results import data_record
 
 from over_seeds import (

@@ -24,7 +24,8 @@ Usage (from the repository root):  python benchmarks/robustness.py [--seeds 2026
 import numpy as np
 
 from jetimages import load_dataset
-from jetlearn.chapters import BOOK, chapter_namespace
+from jetimages.layout import BOOK
+from jetlearn.chapters import chapter_namespace
 from jetlearn.results import data_record
 from jetlearn.robustness import (
     SIMULATIONS,

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from sphinx_external_toc.parsing import parse_toc_yaml
 
-from jetlearn.chapters import BOOK
+from jetimages.layout import BOOK
 
 
 def toc_chapters(book: Path = BOOK) -> list[str]:

@@ -27,12 +27,12 @@ from jupyter_cache.base import CacheBundleIn, JupyterCacheAbstract
 from jupyter_cache.cache.db import NbCacheRecord
 from nbformat import NotebookNode
 
+from jetimages.layout import DATA, REPOSITORY, RESULTS, WORKSHOP_VARIABLE
 from jetlearn.chapters import tagged_cells
-from jetlearn.training import WORKSHOP_VARIABLE
 
 from .book import BOOK
 
-ROOT = BOOK.parent
+ROOT = REPOSITORY
 CACHE = (
     BOOK / "_build" / ".jupyter_cache"
 )  # where jupyter-book's build keeps executed notebooks
@@ -41,8 +41,8 @@ FINGERPRINT_FILE = "chapter-inputs.sha256"
 INPUT_PATTERNS = (
     "jetimages/*.py",
     "jetlearn/*.py",
-    "deep-learning-intro-for-hep/data/**/*",
-    "benchmarks/results/*.json",
+    f"{DATA.relative_to(REPOSITORY)}/**/*",
+    f"{RESULTS.relative_to(REPOSITORY)}/**/*.json",  # the first data's results too
     "requirements.lock",
 )
 

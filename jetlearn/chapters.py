@@ -9,8 +9,8 @@ from pathlib import Path
 
 import jupytext
 
-BOOK = Path(__file__).resolve().parents[1] / "deep-learning-intro-for-hep"
-"""The book's folder, with its chapters (*.md) and data/."""
+from jetimages.layout import BOOK
+
 TAG = "shared-with-benchmark"
 
 

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from jetimages.layout import RESULTS
+
 __all__ = [
     "RESULTS",
     "gain",
@@ -33,8 +35,6 @@ __all__ = [
     "write_results",
 ]
 
-RESULTS = Path(__file__).resolve().parent.parent / "benchmarks" / "results"
-"""Where the benchmarks store their results (benchmarks/results/ of the repository)."""
 
 PACKAGES = ["torch", "numpy", "scikit-learn", "pandas", "h5py"]
 

@@ -17,9 +17,8 @@ from importlib import metadata
 from pathlib import Path
 
 from jetimages.environment import INSTALL_HINT, OPTIONAL, REQUIRED, installed_versions
+from jetimages.layout import BOOK
 
-BOOK = Path(__file__).resolve().parents[1] / "deep-learning-intro-for-hep"
-"""The book folder of this checkout (as jetlearn.chapters.BOOK, which needs jupytext)."""
 STUDENT_REQUIREMENTS = BOOK.parent / "requirements-student.txt"
 MIN_PYTHON = (3, 11)
 MIN_FREE_GB = 3.0

@@ -27,6 +27,8 @@ from sklearn.model_selection import train_test_split
 from torch import nn
 from tqdm import tqdm
 
+from jetimages.layout import WORKSHOP_VARIABLE
+
 __all__ = [
     "MLP_RECIPE",
     "FeatureMLP",
@@ -50,7 +52,6 @@ LOSS_TERM_JETS = 2000
 """Jets per term of the summed validation loss. It sets the rounding of the losses,
 which some chapters print in full: not tied to JETS_AT_ONCE."""
 
-WORKSHOP_VARIABLE = "JETLEARN_WORKSHOP"
 WORKSHOP_SHARE = 1 / 2
 """Workshop mode, for a room of slow laptops: with the environment variable
 WORKSHOP_VARIABLE set (to anything but 0), every training runs this share of its epochs,

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from jetlearn.chapters import BOOK
+from jetimages.layout import BOOK
 from jetlearn.training import FeatureMLP, train
 
 

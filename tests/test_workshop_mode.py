@@ -12,7 +12,7 @@ import pytest
 from nbclient import NotebookClient
 
 from booktools.book import BOOK
-from jetlearn.training import WORKSHOP_VARIABLE
+from jetimages.layout import WORKSHOP_VARIABLE
 
 # the shortest chapter that trains with jetlearn.training.train (21 writes its own loop)
 CHAPTER = "30-convolutional-neural-networks"

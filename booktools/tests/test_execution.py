@@ -1,5 +1,6 @@
 """The cache of executed chapters that the tests fill and the build reads (booktools.execution)."""
 
+import subprocess
 import sys
 
 import jupytext
@@ -10,7 +11,7 @@ from myst_parser.config.main import MdParserConfig
 
 from booktools import execution
 from booktools.book import BOOK, toc_chapters
-from jetlearn.training import WORKSHOP_VARIABLE
+from jetimages.layout import WORKSHOP_VARIABLE
 
 CHAPTER = """\
 ---
@@ -177,3 +178,15 @@ def test_the_build_and_the_tests_read_a_chapter_as_the_same_notebook(stem, tmp_p
         cache.create_hashed_notebook(by_jupytext)[1]
         == cache.create_hashed_notebook(by_myst_nb)[1]
     )
+
+
+def test_the_book_s_machinery_reads_where_things_are_without_pytorch():
+    """booktools needs the layout of the repository, not the chapters' toolkit: importing
+    it must not load PyTorch (seconds, and gigabytes, for a path and a name)."""
+    code = (
+        "import sys, booktools.execution, booktools.book; print('torch' in sys.modules)"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert shown.stdout.strip() == "False"

@@ -1,6 +1,5 @@
 """The committed dataset: its size and schema, its physics, and that it regenerates bit for bit."""
 
-from pathlib import Path
 
 import h5py
 import numpy as np
@@ -8,12 +7,12 @@ import pytest
 from particle import Particle
 from scipy import ndimage
 
-from jetimages import load_dataset, physics, schema
+from jetimages import layout, load_dataset, physics, schema
 from jetimages.constituents import MAX_PARTICLES, PARTICLE_FEATURES
 from jetimages.images import IMAGE_HALF_WIDTH
 from jetimages.simulation import simulate_block
 
-BOOK = Path(__file__).parents[2] / "deep-learning-intro-for-hep"
+BOOK = layout.BOOK
 DATA = BOOK / "data" / "jet-images.h5"
 CONSTITUENTS = BOOK / "data" / "jet-constituents.h5"
 JETS_PER_CLASS = 16_000

@@ -6,12 +6,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from jetimages import load_dataset, physics, schema
+from jetimages import layout, load_dataset, physics, schema
 from jetimages.simulation import simulate_block
 
 from .test_committed_dataset import mass_peak
 
-DATA = Path(__file__).parents[2] / "deep-learning-intro-for-hep" / "data"
+DATA = layout.DATA
 VARIATIONS = [name for name in physics.SIMULATIONS if name != "nominal"]
 JETS_PER_CLASS = 3000
 

@@ -1,16 +1,15 @@
 """N-subjettiness from the particle tables: exact values on jets of a few particles, and
 the prongs of the committed jets."""
 
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from jetimages import load_dataset
+from jetimages import layout, load_dataset
 from jetimages.nsubjettiness import n_subjettiness, tau_ratios
 from jetimages.physics import JET_RADIUS
 
-DATA = Path(__file__).parents[2] / "deep-learning-intro-for-hep" / "data"
+DATA = layout.DATA
 
 
 def table(*particles):
