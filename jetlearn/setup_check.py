@@ -26,6 +26,12 @@ MIN_FREE_GB = 3.0
 CNN_CHAPTER = "30-convolutional-neural-networks.md"
 """The chapter whose CNN (JetCNN) and recipe (RECIPE) the timed training steps use."""
 TIMED_STEPS = 5
+TRAINING_JETS = 64_000
+"""Chapter 30's training jets (80 % of the 80 000 of data/jet-images.h5): with its recipe's
+batch size and epochs, how many steps its CNN takes."""
+WORKSHOP_ABOVE_S = 120
+"""Above this estimated training time of chapter 30's CNN, a laptop holds up the three-hour
+plan (which gives that training about two minutes): workshop mode is for it."""
 
 
 def book_folder(start: Path | None = None) -> Path:
@@ -164,22 +170,37 @@ def time_training_steps() -> None:
     images = torch.rand(TIMED_STEPS * batch, 1, 20, 20, generator=generator).to(device)
     labels = torch.randint(0, 5, (TIMED_STEPS * batch,), generator=generator).to(device)
     model = chapter["JetCNN"]().to(device)
-    start = time.perf_counter()
-    train(
-        model,
-        (images, labels),
-        (images[:batch], labels[:batch]),
-        epochs=1,
-        batch_size=batch,
-        learning_rate=recipe["learning_rate"],
-        seed=0,
-        progress_bar=False,
-    )
-    step_ms = (time.perf_counter() - start) / TIMED_STEPS * 1000
+
+    def steps(n: int) -> float:
+        """Seconds for n training steps (and one validation pass over a batch)."""
+        start = time.perf_counter()
+        train(
+            model,
+            (images[: n * batch], labels[: n * batch]),
+            (images[:batch], labels[:batch]),
+            epochs=1,
+            batch_size=batch,
+            learning_rate=recipe["learning_rate"],
+            seed=0,
+            progress_bar=False,
+        )
+        return time.perf_counter() - start
+
+    steps(1)  # the first step also sets PyTorch up: not timed
+    step_s = steps(TIMED_STEPS) / TIMED_STEPS
+    whole_s = step_s * recipe["epochs"] * TRAINING_JETS / batch
     print(
         f"One training step of chapter 30's CNN (a batch of {batch} images, forward "
-        f"and backward): {step_ms:.0f} ms"
+        f"and backward): {1000 * step_s:.0f} ms, so about {whole_s:.0f} s for its "
+        f"{recipe['epochs']} epochs"
     )
+    if whole_s > WORKSHOP_ABOVE_S:
+        print(
+            f"  Slow for the three-hour plan (more than {WORKSHOP_ABOVE_S} s): tell the "
+            "instructor; workshop mode (90-teaching.md) halves every training."
+        )
+    else:
+        print(f"  Fine for the three-hour plan (up to {WORKSHOP_ABOVE_S} s).")
 
 
 def main() -> int:

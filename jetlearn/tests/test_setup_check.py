@@ -34,7 +34,14 @@ def test_ready_without_pythia(book, monkeypatch, capsys):
     assert "pythia8mc        not installed: fine" in output
     assert f"Dataset files in {book / 'data'}" in output
     assert "One training step of chapter 30's CNN" in output
+    assert "for the three-hour plan" in output  # the step time comes with its yardstick
     assert output.rstrip().endswith("Verdict: ready.")
+
+
+def test_a_slow_computer_is_pointed_to_workshop_mode(book, monkeypatch, capsys):
+    monkeypatch.setattr(setup_check, "WORKSHOP_ABOVE_S", 0)
+    setup_check.time_training_steps()
+    assert "workshop mode" in capsys.readouterr().out
 
 
 def test_a_missing_package_is_named_with_the_install_command(book, monkeypatch, capsys):
