@@ -49,7 +49,7 @@ class ChapterUnchanged(pytest.Item):
         # the copy must be the whole chapter, executed: every code cell has its execution count
         notebook = self.parent.cache.get_cache_bundle(self.record.pk).nb
         code = [cell for cell in notebook.cells if cell.cell_type == "code"]
-        unrun = [i for i, cell in enumerate(code) if cell.execution_count is None]
+        unrun = [i for i in cells_to_run(notebook) if code[i].execution_count is None]
         errors = [i for i, cell in enumerate(code) if _has_error(cell)]
         assert not unrun and not errors, (
             f"the cached copy of {self.path.name} is incomplete (cells {unrun} not run, "
@@ -67,6 +67,21 @@ class ChapterUnchanged(pytest.Item):
 
 def _has_error(cell) -> bool:
     return any(output.get("output_type") == "error" for output in cell.outputs)
+
+
+SKIPPED_TAG = "nbval-skip"
+"""A cell for the student to complete (a skeleton whose `...` they fill): nbval skips it, and
+the build too, through its other tag, `skip-execution`; a chapter is whole without it."""
+
+
+def cells_to_run(notebook) -> list[int]:
+    """The numbers (among code cells) of the cells that a run of the chapter executes."""
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    return [
+        i
+        for i, cell in enumerate(code)
+        if SKIPPED_TAG not in cell.metadata.get("tags", [])
+    ]
 
 
 @functools.cache
@@ -124,11 +139,10 @@ class MystChapter(nbval_plugin.IPyNbFile):
         super().teardown()
         if self.unchanged:
             return
-        code_cells = [cell for cell in self.nb.cells if cell.cell_type == "code"]
-        every_cell = set(range(len(code_cells)))
+        every_cell = set(cells_to_run(self.nb))
         # all ran and passed, in this session, with the inputs the session started with
         if (
-            code_cells
+            every_cell
             and self.passed_cells == every_cell
             and execution.inputs_fingerprint() == self.fingerprint
         ):

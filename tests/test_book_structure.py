@@ -3,6 +3,7 @@ the README names agree."""
 
 import re
 
+import jupytext
 import pytest
 
 from booktools.book import BOOK, toc_chapters
@@ -226,3 +227,36 @@ def test_every_eval_role_is_one_the_book_shows(stem):
 
     text.replace_roles(check)
     assert not wrong, f"{stem}.md: {wrong}"
+
+
+MAIN_PROJECT = "20-main-project"
+SKIPPED = {
+    "skip-execution",
+    "nbval-skip",
+}  # the build's and the tests' names for a skip
+
+
+@pytest.mark.parametrize("stem", CHAPTERS)
+def test_build_and_tests_skip_the_same_cells(stem):
+    """A cell left for the student (a skeleton) is skipped by the build and by nbval alike:
+    a cell with one of the two tags has both."""
+    notebook = jupytext.read(BOOK / f"{stem}.md")
+    half = [
+        cell.source.splitlines()[0]
+        for cell in notebook.cells
+        if len(SKIPPED & set(cell.metadata.get("tags", []))) == 1
+    ]
+    assert not half, f"{stem}.md: cells with only one of {sorted(SKIPPED)}: {half}"
+
+
+def test_every_task_of_the_main_project_has_a_cell_to_work_in():
+    cells = jupytext.read(BOOK / f"{MAIN_PROJECT}.md").cells
+    tasks = [i for i, cell in enumerate(cells) if "{exercise}" in cell.source]
+    assert len(tasks) == 7
+    for i in tasks:
+        after = cells[i + 1] if i + 1 < len(cells) else None
+        assert (
+            after is not None
+            and after.cell_type == "code"
+            and set(after.metadata.get("tags", [])) >= SKIPPED
+        ), f"no cell to work in right after the task in cell {i} of {MAIN_PROJECT}.md"
