@@ -260,3 +260,24 @@ def test_every_task_of_the_main_project_has_a_cell_to_work_in():
             and after.cell_type == "code"
             and set(after.metadata.get("tags", [])) >= SKIPPED
         ), f"no cell to work in right after the task in cell {i} of {MAIN_PROJECT}.md"
+
+
+# JupyterLab shows the first line of a collapsed cell: a solution's must give nothing away
+HIDDEN_FIRST_LINE = {
+    "markdown": "% a solution, hidden until you open this cell",  # a MyST comment
+    "code": "# a solution, hidden until you open this cell",
+}
+
+
+@pytest.mark.parametrize("stem", CHAPTERS)
+def test_a_hidden_solution_shows_nothing_of_itself_while_collapsed(stem):
+    shown = [
+        cell.source.splitlines()[0]
+        for cell in jupytext.read(BOOK / f"{stem}.md").cells
+        if cell.metadata.get("jupyter", {}).get("source_hidden")
+        and cell.source.splitlines()[0] != HIDDEN_FIRST_LINE[cell.cell_type]
+    ]
+    assert not shown, (
+        f"{stem}.md: hidden solution cells whose first line, which a collapsed cell shows, "
+        f"is part of the answer (start them with {HIDDEN_FIRST_LINE}): {shown}"
+    )
