@@ -15,6 +15,7 @@ from .errors import (
     ClusterError,
     DamagedInputError,
     DataToolError,
+    MachineError,
     NotFoundError,
     OutOfSpaceError,
     UsageError,
@@ -23,13 +24,15 @@ from .physics import SIMULATIONS
 
 REPLACING = (
     "An existing output file is replaced, whole and only once the new one is complete, "
-    "if it is a dataset of this tool; anything else, or a read-only file, only with "
-    "--force. A replaced file keeps its permissions."
+    "if it is a dataset of this tool of the same kind (images, constituents or shard); "
+    "anything else, or a read-only file, only with --force; a symbolic link never. A "
+    "replaced file keeps its permissions."
 )
 EXIT_STATUS_HELP = """exit status:
   0    the output was written
   1    the machine or the cluster failed: not enough disk space, an I/O error, a Dask
-       worker with other versions
+       worker with other versions, Pythia that cannot start, a worker process that
+       died
   2    a usage error: a bad argument, a missing file, an output that is not a dataset of
        this tool (see --force) or that another run is writing, a wrong set of shards
   3    a damaged input: a shard that is unreadable, truncated, not a dataset of this
@@ -43,6 +46,7 @@ EXIT_STATUSES = {
     DamagedInputError: 3,
     OutOfSpaceError: 1,
     ClusterError: 1,
+    MachineError: 1,
 }
 # the option of each keyword argument of generate and merge, as error messages name them
 OPTIONS = {

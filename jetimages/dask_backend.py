@@ -7,6 +7,8 @@ its worker before it simulates. README.md, "On a Dask cluster", says how to star
 cluster and what workers need.
 """
 
+import asyncio
+import concurrent.futures
 import contextlib
 import os
 import socket
@@ -16,6 +18,7 @@ from .errors import ClusterError, UsageError
 from .schema import software_versions, version_differences
 
 CONNECT_TIMEOUT = "10s"
+CHECK_TIMEOUT_S = 10  # for a scheduler to say that it is one
 WORKER_HINT = (
     "install the repository there with `pip install -r requirements.txt -c "
     "requirements.lock` (README.md, 'On a Dask cluster')"
@@ -29,6 +32,39 @@ def _restore_environment(saved: dict[str, str]) -> None:
     for name, value in saved.items():
         if os.environ.get(name) != value:
             os.environ[name] = value
+
+
+async def _identity(address: str) -> dict:
+    from distributed.comm import connect as open_comm
+
+    comm = await open_comm(address, timeout=CHECK_TIMEOUT_S)
+    try:
+        await comm.write({"op": "identity", "reply": True})
+        return await comm.read()
+    finally:
+        comm.abort()
+
+
+def _check_scheduler(address: str) -> None:
+    """That a Dask scheduler answers at `address` within CHECK_TIMEOUT_S; otherwise
+    TimeoutError or ValueError. A Client waits forever for a server that accepts the
+    connection and says nothing, and reads another server's answer as the length of a
+    message to allocate (MemoryError)."""
+    # asyncio.run in a thread of its own: the caller may run an event loop (Jupyter)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        answer = pool.submit(
+            asyncio.run, asyncio.wait_for(_identity(address), CHECK_TIMEOUT_S)
+        )
+        try:
+            reply = answer.result(timeout=CHECK_TIMEOUT_S + 5)
+        except (TimeoutError, concurrent.futures.TimeoutError):
+            raise TimeoutError(
+                f"no answer in {CHECK_TIMEOUT_S} s; not a Dask scheduler?"
+            ) from None
+        except MemoryError:  # another protocol's bytes read as a message's length
+            raise ValueError("it answers, but not as a Dask scheduler") from None
+    if not isinstance(reply, dict) or reply.get("type") != "Scheduler":
+        raise ValueError("it answers, but not as a Dask scheduler")
 
 
 @contextlib.contextmanager
@@ -65,8 +101,9 @@ def connect(address: str, workers: int | None):
                     "a cluster at an address has the workers started for it"
                 )
             try:
+                _check_scheduler(address)
                 client = Client(address, timeout=CONNECT_TIMEOUT)
-            except (OSError, TimeoutError, ValueError) as error:
+            except (OSError, TimeoutError, ValueError, MemoryError) as error:
                 raise UsageError(
                     "{dask}: no Dask scheduler answers at {address!r} ({error}); give "
                     "the address that `dask scheduler` prints, such as "

@@ -12,6 +12,7 @@ import h5py
 import numpy as np
 
 from . import physics
+from .constituents import MAX_PARTICLES, PARTICLE_TYPES
 from .errors import DamagedInputError, NotFoundError
 from .schema import (
     ARRAYS,
@@ -111,52 +112,230 @@ def read_file(
             hint=hint,
         ) from None
     with file:
-        if "label_order" not in file.attrs:
-            raise DamagedInputError(
-                "{path} is an HDF5 file but not a jet dataset: it has no label_order. "
-                "{hint}",
-                path=path,
-                hint=hint,
-            )
-        version = int(file.attrs.get("schema_version", 0))
-        if version != SCHEMA_VERSION:
-            raise DamagedInputError(
-                "{path} is a jet dataset of schema version {version}, but this version "
-                "of jetimages reads version {readable}. {hint}",
-                path=path,
-                version=version,
-                readable=SCHEMA_VERSION,
-                hint=hint,
-            )
-        missing = [name for name in names if name not in file]
-        if missing:
-            raise DamagedInputError(
-                "{path} is an HDF5 file but not a complete jet dataset: it lacks "
-                "{missing}. {hint}",
-                path=path,
-                missing=missing,
-                hint=hint,
-            )
         try:
-            arrays = {name: file[name][:] for name in names}
-        except (OSError, ValueError, TypeError) as error:  # chunks, scalars, groups
+            arrays, attrs = _read_contents(path, file, names, hint)
+        except DamagedInputError:
+            raise
+        # a damaged header, attribute or chunk: HDF5 and h5py raise any of these
+        except (OSError, ValueError, TypeError, KeyError, RuntimeError) as error:
             raise DamagedInputError(
                 "{path} is damaged: {error}. {hint}", path=path, error=error, hint=hint
             ) from None
-        attrs = {key: file.attrs[key] for key in file.attrs}
-    for key in (
-        "label_order",
-        "label_names",
-        "feature_names",
-        "channel_names",
-        "particle_feature_names",
-        "particle_type_names",
-    ):
-        if key in attrs:
-            attrs[key] = [as_text(value) for value in attrs[key]]
-
+    _check_attributes(path, attrs, hint)
     _check_arrays(path, arrays, attrs, hint)
+    _check_values(path, arrays, hint)
     return arrays, attrs
+
+
+def _read_contents(
+    path: Path, file: h5py.File, names: list[str], hint: str
+) -> tuple[dict[str, np.ndarray], dict]:
+    if "label_order" not in file.attrs:
+        raise DamagedInputError(
+            "{path} is an HDF5 file but not a jet dataset: it has no label_order. "
+            "{hint}",
+            path=path,
+            hint=hint,
+        )
+    version = file.attrs.get("schema_version", 0)
+    if _whole_number(version) != SCHEMA_VERSION:
+        raise DamagedInputError(
+            "{path} is a jet dataset of schema version {version}, but this version "
+            "of jetimages reads version {readable}. {hint}",
+            path=path,
+            version=version,
+            readable=SCHEMA_VERSION,
+            hint=hint,
+        )
+    missing = [name for name in names if name not in file]
+    if missing:
+        raise DamagedInputError(
+            "{path} is an HDF5 file but not a complete jet dataset: it lacks "
+            "{missing}. {hint}",
+            path=path,
+            missing=missing,
+            hint=hint,
+        )
+    for name in names:
+        _check_storage(path, file, name, hint)
+    arrays = {name: file[name][:] for name in names}
+    attrs = {key: file.attrs[key] for key in file.attrs}
+    for key in TEXT_LISTS:
+        if key in attrs:
+            attrs[key] = [as_text(value) for value in np.atleast_1d(attrs[key])]
+    return arrays, attrs
+
+
+def _check_storage(path: Path, file: h5py.File, name: str, hint: str) -> None:
+    """That the array `name` is a dataset whose bytes are all in the file itself: HDF5
+    can also keep them in other files (external storage, virtual datasets, external
+    links), which would make loading read whatever file those name."""
+    link = file.get(name, getlink=True)
+    item = file.get(name) if isinstance(link, h5py.HardLink) else None
+    if not isinstance(item, h5py.Dataset):
+        raise DamagedInputError(
+            "{path}: '{name}' is not an array stored in the file. {hint}",
+            path=path,
+            name=name,
+            hint=hint,
+        )
+    if item.external or item.is_virtual:
+        raise DamagedInputError(
+            "{path}: '{name}' keeps its values in other files (HDF5 {how}), which a "
+            "jet dataset never does; refused, so as to read no other file. {hint}",
+            path=path,
+            name=name,
+            how="external storage" if item.external else "virtual dataset",
+            hint=hint,
+        )
+
+
+# attributes that hold lists of names
+TEXT_LISTS = (
+    "label_order",
+    "label_names",
+    "feature_names",
+    "channel_names",
+    "particle_feature_names",
+    "particle_type_names",
+)
+
+
+def _whole_number(value) -> int | None:
+    """An attribute as an int if it is one whole number, else None."""
+    value = np.asarray(value)
+    if value.ndim != 0 or value.dtype.kind not in "iu":
+        return None
+    return int(value)
+
+
+def _check_attributes(path: Path, attrs: dict, hint: str) -> None:
+    """That the attributes that loading and merging read are what this tool writes:
+    whole numbers in their range, a known simulation, versions as text."""
+    lowest = {"seed": 0, "jets_per_class": 1, "shards": 1, "shard": 0}
+    for key, low in lowest.items():
+        if key not in attrs:
+            continue
+        number = _whole_number(attrs[key])
+        if number is None or number < low:
+            raise DamagedInputError(
+                "{path}: its attribute '{key}' is {value!r}, not a whole number from "
+                "{low} on: the file is damaged. {hint}",
+                path=path,
+                key=key,
+                value=_shown(attrs[key]),
+                low=low,
+                hint=hint,
+            )
+    if ("shard" in attrs) != ("shards" in attrs) or (
+        "shard" in attrs and int(attrs["shard"]) >= int(attrs["shards"])
+    ):
+        raise DamagedInputError(
+            "{path}: its attributes say shard {shard} of {shards}, which does not "
+            "exist: the file is damaged. {hint}",
+            path=path,
+            shard=_shown(attrs.get("shard")),
+            shards=_shown(attrs.get("shards")),
+            hint=hint,
+        )
+    for key, value in attrs.items():
+        text = key.startswith("version_") or key == "simulation"
+        if text and not isinstance(value, (str, bytes)):
+            raise DamagedInputError(
+                "{path}: its attribute '{key}' is {value!r}, not text: the file is "
+                "damaged. {hint}",
+                path=path,
+                key=key,
+                value=_shown(value),
+                hint=hint,
+            )
+    if simulation_of(attrs) not in physics.SIMULATIONS:
+        raise DamagedInputError(
+            "{path}: its attribute 'simulation' names {found!r}, which is none of "
+            "{known}: the file is damaged. {hint}",
+            path=path,
+            found=simulation_of(attrs),
+            known=", ".join(physics.SIMULATIONS),
+            hint=hint,
+        )
+
+
+def _shown(value) -> str:
+    """An attribute's value, short enough for a one-line message."""
+    text = str(np.asarray(value).tolist()) if value is not None else "missing"
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# The values that simulated jets can hold, per array, and per column where columns
+# differ (None: every value): generous bounds, so that a value outside them shows a
+# damaged or edited file, never an unusual jet. pT and masses cannot exceed the
+# collision energy; pixels and pT shares are percents and fractions of the jet's pT,
+# give or take what rounding does.
+_MAX_GEV = physics.SQRT_S_GEV
+VALUE_RANGES: dict[str, list[tuple[int | None, float, float]]] = {
+    "images": [(None, -1.0, 101.0)],
+    "channels": [(0, 0.0, 65535.0), (1, -1.0, 101.0)],
+    "features": [(None, -_MAX_GEV, _MAX_GEV)],
+    "jet_pt": [(None, 0.0, _MAX_GEV / 2)],
+    "jet_mass": [(None, 0.0, _MAX_GEV)],
+    "jet_eta": [(None, -10.0, 10.0)],
+    "particles": [
+        (0, 0.0, 1.01),
+        (1, -100.0, 100.0),
+        (2, -100.0, 100.0),
+        (3, -2.0, 2.0),
+        (4, 0.0, len(PARTICLE_TYPES) - 1.0),
+    ],
+    "n_particles": [(None, 0, MAX_PARTICLES)],
+}
+
+
+# where the columns of VALUE_RANGES are: channels per image, features per particle
+COLUMN_AXES = {"channels": 1, "particles": -1}
+
+
+def _check_values(path: Path, arrays: dict[str, np.ndarray], hint: str) -> None:
+    """That every value is finite and within VALUE_RANGES (one pass over each array:
+    the limits of its columns broadcast along their axis)."""
+    for name, array in arrays.items():
+        ranges = VALUE_RANGES.get(name, [])
+        if not ranges or not array.size:
+            continue
+        low, high = np.array(-np.inf), np.array(np.inf)
+        axis = COLUMN_AXES.get(name, 1) % array.ndim
+        if ranges[0][0] is None:
+            low, high = np.array(ranges[0][1]), np.array(ranges[0][2])
+        else:
+            shape = [1] * array.ndim
+            shape[axis] = array.shape[axis]
+            low, high = np.full(shape, -np.inf), np.full(shape, np.inf)
+            for column, column_low, column_high in ranges:
+                np.put(low, column, column_low)
+                np.put(high, column, column_high)
+        # limits in the array's own type: no float64 copy of a float32 array
+        kind = array.dtype if array.dtype.kind == "f" else np.float64
+        low, high = low.astype(kind), high.astype(kind)
+        bad = ~((array >= low) & (array <= high))  # NaN is bad too
+        if not bad.any():
+            continue
+        where = np.unravel_index(np.argmax(bad), array.shape)
+        column = None if ranges[0][0] is None else int(where[axis])
+        limits = (
+            (low, high) if column is None else (low.flat[column], high.flat[column])
+        )
+        raise DamagedInputError(
+            "{path}: '{name}'{column} holds {value} (row {row}), outside the "
+            "{low} to {high} that simulated jets can hold; the file is damaged or "
+            "was edited. {hint}",
+            path=path,
+            name=name,
+            column="" if column is None else f" column {column}",
+            value=f"{float(array[where]):.6g}",
+            row=where[0],
+            low=f"{float(limits[0]):g}",
+            high=f"{float(limits[1]):g}",
+            hint=hint,
+        )
 
 
 def _check_arrays(
@@ -253,6 +432,15 @@ def load_dataset(
     path = Path(path)
     names = [name for name in arrays_of("images") if channels or name != "channels"]
     arrays, attrs = read_file(path, names)
+    if "shard" in attrs:
+        raise DamagedInputError(
+            "{path} is shard {shard} of {shards} of a dataset, not a dataset: join "
+            "all its shards with `python -m jetimages merge` (README.md, "
+            "'Regenerating the dataset')",
+            path=path,
+            shard=int(attrs["shard"]),
+            shards=int(attrs["shards"]),
+        )
     arrays.setdefault("channels", None)
     if constituents is not False:
         other = constituents_path(path) if constituents is True else Path(constituents)

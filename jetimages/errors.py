@@ -72,3 +72,8 @@ class OutOfSpaceError(DataToolError):
 
 class ClusterError(DataToolError, RuntimeError):
     """A Dask worker cannot make the same bytes as this machine."""
+
+
+class MachineError(DataToolError, RuntimeError):
+    """This machine cannot do the work: Pythia cannot start, a worker process died, too
+    little memory."""

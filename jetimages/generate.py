@@ -4,6 +4,8 @@ here, so that a merged dataset is the same bytes as one made whole. Every argume
 output path is checked before the first event.
 """
 
+import concurrent.futures
+import concurrent.futures.process
 import contextlib
 import ctypes
 import logging
@@ -22,7 +24,7 @@ from tqdm import tqdm
 from . import physics, schema
 from .dask_backend import connect, results
 from .dataset import read_file
-from .errors import DamagedInputError, NotFoundError, UsageError
+from .errors import DamagedInputError, MachineError, NotFoundError, UsageError
 from .safe_output import (
     InterruptsHeld,
     check_dataset_output,
@@ -31,7 +33,7 @@ from .safe_output import (
     locked_outputs,
     write_dataset,
 )
-from .simulation import Block, simulate_block
+from .simulation import Block, check_pythia, simulate_block
 
 # NumPy's seeds are non-negative; the file stores the seed as a 64-bit signed integer
 MAX_SEED = 2**63 - 1
@@ -87,6 +89,34 @@ def _free_space_for(targets: dict[Path, list[str]], jets: int) -> None:
     check_free_space(sizes, estimated=True)
 
 
+# What a run holds in memory per jet while it writes: the arrays (7.6 kB), their
+# shuffled and rounded copies, and the compressed files made in memory (about 25 kB
+# measured in all).
+MEMORY_PER_JET = 25_000
+
+
+def _memory_for(jets: int) -> None:
+    """MachineError if `jets` simulated jets would not fit in the memory available."""
+    try:
+        import psutil
+    except ImportError:  # nothing to estimate with: the run will tell
+        return
+    available = psutil.virtual_memory().available
+    needed = jets * MEMORY_PER_JET
+    if needed > available:
+        fit = available // MEMORY_PER_JET
+        raise MachineError(
+            "{jets} jets need about {needed:.1f} GB of memory to be written, but "
+            "{available:.1f} GB are available: about {fit} jets fit ({per_class} per "
+            "class); lower {jets_per_class}, or run on a machine with more memory",
+            jets=jets,
+            needed=needed / 1e9,
+            available=available / 1e9,
+            fit=fit,
+            per_class=fit // len(physics.LABELS),
+        )
+
+
 def _run_block(task: tuple[str, int, int, int, str]) -> Block:
     label, block, n_jets, seed, simulation = task
     return simulate_block(label, seed, block, n_jets, simulation)
@@ -106,7 +136,7 @@ def _quiet_worker(parent: int) -> None:
     one line and stops the pool; a worker ends silently with it, even if it is killed
     outright, instead of printing KeyboardInterrupt or BrokenPipeError tracebacks."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # Pool.terminate()'s signal, uncaught
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # terminate()'s signal, uncaught
     # blocked by the parent while it forked, until the two lines above replaced its handlers
     signal.pthread_sigmask(signal.SIG_UNBLOCK, WORKER_SIGNALS)
     try:  # Linux: SIGTERM to this worker when its parent dies (PR_SET_PDEATHSIG)
@@ -123,21 +153,40 @@ def _local_results(
 ) -> Iterator[Block]:
     if workers == 1:
         yield from map(_run_block, jobs)
-    else:
-        context = multiprocessing.get_context("fork")
-        with contextlib.ExitStack() as stack:
-            # a worker starts with a copy of this process's handlers, which would turn a
-            # kill into a traceback there: the signals wait until the worker has set its
-            # own. One that came meanwhile arrives when they are unblocked, with the pool
-            # already in the stack, so that the pool is ended with the run.
-            mask = signal.pthread_sigmask(signal.SIG_BLOCK, WORKER_SIGNALS)
+        return
+    # a ProcessPoolExecutor, not a multiprocessing.Pool: a Pool whose worker dies (the
+    # out-of-memory killer, a crash) starts another and waits forever for the lost block
+    executor = concurrent.futures.ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_quiet_worker,
+        initargs=(os.getpid(),),
+    )
+    try:
+        # a worker starts with a copy of this process's handlers, which would turn a
+        # kill into a traceback there: the signals wait until the worker has set its
+        # own. One that came meanwhile arrives when they are unblocked, inside this
+        # try, so that the workers are ended with the run.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, WORKER_SIGNALS)
+        try:
+            futures = [executor.submit(_run_block, job) for job in jobs]
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        for future in concurrent.futures.as_completed(futures):
             try:
-                pool = stack.enter_context(
-                    context.Pool(workers, _quiet_worker, (os.getpid(),))
-                )
-            finally:
-                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-            yield from pool.imap_unordered(_run_block, jobs)
+                block = future.result()
+            except concurrent.futures.process.BrokenProcessPool:
+                raise MachineError(
+                    "a worker process died while simulating (killed, out of memory, "
+                    "or crashed); nothing was written: run again, with fewer "
+                    "{workers} if memory is short"
+                ) from None
+            yield block
+    finally:
+        # whatever ends the loop, the workers stop at once, mid-block
+        for process in list((executor._processes or {}).values()):
+            process.terminate()
+        executor.shutdown(wait=True, cancel_futures=True)
 
 
 def simulate_blocks(
@@ -292,7 +341,9 @@ def _constituents_out(
     one beside `out` (schema.constituents_path), once `out` is checked."""
     if constituents_out is not None:
         return constituents_out
-    return schema.constituents_path(check_dataset_output(out, force=force))
+    return schema.constituents_path(
+        check_dataset_output(out, kind="images", force=force)
+    )
 
 
 def generate(
@@ -322,6 +373,8 @@ def generate(
     tasks = shard_tasks(jets_per_class, shard, shards)
     check_seed(seed)
     check_simulation(simulation)
+    if dask is None:  # a cluster's workers check their own Pythia
+        check_pythia()
     if workers is not None and workers < 1:
         raise UsageError(
             "{workers}: the number of processes must be at least 1, not {given}",
@@ -338,6 +391,7 @@ def generate(
         constituents_out = _constituents_out(out, constituents_out, force)
         targets = check_dataset_outputs(out, constituents_out, force=force)
 
+    _memory_for(sum(n for _, _, n in tasks))
     with contextlib.ExitStack() as locked:
         with contextlib.ExitStack() as cluster:  # connecting checks the address
             client = None
@@ -475,6 +529,19 @@ def _is_shard(path: Path) -> bool:
         return True
 
 
+def _refuse_inputs_as_outputs(shard_paths: list[Path], outputs) -> None:
+    """UsageError if one of the outputs is one of the shards."""
+    for path in shard_paths:
+        for target in outputs:
+            if path.is_file() and target.exists() and os.path.samefile(path, target):
+                raise UsageError(
+                    "the output {target} is the shard {path}: writing it would destroy "
+                    "an input; choose another name",
+                    target=target,
+                    path=path,
+                )
+
+
 def merge(
     shard_paths: list[str | os.PathLike],
     out: str | os.PathLike,
@@ -492,6 +559,11 @@ def merge(
     """
     if not shard_paths:
         raise UsageError("merge needs at least one shard file")
+    # before the outputs' own checks, which would refuse a shard as an output of
+    # another kind, but never, with force, say that it is an input
+    if str(out).strip():
+        outputs = [Path(out), Path(constituents_out or schema.constituents_path(out))]
+        _refuse_inputs_as_outputs(list(map(Path, shard_paths)), outputs)
     constituents_out = _constituents_out(out, constituents_out, force)
     targets = check_dataset_outputs(out, constituents_out, force=force)
     for path in map(Path, shard_paths):
@@ -499,14 +571,7 @@ def merge(
             raise NotFoundError(
                 "shard file {path} does not exist (or is not a file)", path=path
             )
-        for target in targets:
-            if target.exists() and os.path.samefile(path, target):
-                raise UsageError(
-                    "the output {target} is the shard {path}: writing it would destroy "
-                    "an input; choose another name",
-                    target=target,
-                    path=path,
-                )
+        _refuse_inputs_as_outputs([path], targets)
         if not _is_shard(path):
             raise UsageError(
                 "{path} is not a shard (it has no 'shard' attribute); merge takes the "

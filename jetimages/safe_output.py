@@ -31,6 +31,10 @@ from . import schema
 from .errors import NotFoundError, OutOfSpaceError, UsageError, named
 
 NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+FINISHING = (
+    "stopping: the files being compressed in memory are finished first (a minute or "
+    "more for a large dataset), then nothing is written"
+)
 _LIST_HEADER = "jetimages: locked by a run writing this file; its temporary files:\n"
 
 
@@ -60,6 +64,15 @@ def check_output(
             description=description,
         )
     path = Path(path)
+    if path.is_symlink():
+        # replacing the link would leave what it points to as it was; writing there
+        # would write wherever the link leads: neither is what was asked
+        raise UsageError(
+            subject + " is a symbolic link (to {link}): give the path of the file it "
+            "points to, or another path",
+            path=path,
+            link=os.readlink(path),
+        )
     if not folder and path.is_dir():
         raise UsageError(
             subject + " is a folder: give the path of {description} in it",
@@ -131,15 +144,15 @@ def _check_replaceable(
 
 
 def check_dataset_output(
-    path: str | os.PathLike, argument: str = "out", *, force: bool
+    path: str | os.PathLike, argument: str = "out", *, kind: str, force: bool
 ) -> Path:
-    """check_output for one dataset file (or shard), which replaces only a dataset of
-    this tool unless forced."""
+    """check_output for one dataset file or shard, which replaces only a file of this
+    tool of the same `kind` (a key of schema.KINDS) unless forced."""
     return check_output(
         path,
         argument,
         description="the .h5 file",
-        why_not_ours=schema.why_not_a_dataset,
+        why_not_ours=lambda existing: schema.why_not_a_dataset(existing, kind),
         force=force,
     )
 
@@ -152,10 +165,14 @@ def check_dataset_outputs(
 ) -> dict[Path, list[str]]:
     """The files that write_dataset(out, ..., constituents_out) makes, each with the
     names of the arrays it gets, each checked by check_dataset_output."""
-    path = check_dataset_output(out, force=force)
     if constituents_out is None:
-        return {path: list(schema.ARRAYS)}
-    other = check_dataset_output(constituents_out, "constituents_out", force=force)
+        return {
+            check_dataset_output(out, kind="shard", force=force): list(schema.ARRAYS)
+        }
+    path = check_dataset_output(out, kind="images", force=force)
+    other = check_dataset_output(
+        constituents_out, "constituents_out", kind="constituents", force=force
+    )
     if other.resolve() == path.resolve():
         raise UsageError(
             "{constituents_out} {other} is the same file as {out}: give the two files "
@@ -209,13 +226,28 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+def _refuse_link(path: Path) -> None:
+    """UsageError if `path` is a symbolic link: this tool never makes one beside its
+    outputs, and following it would create or overwrite a file elsewhere."""
+    if path.is_symlink():
+        raise UsageError(
+            "{path} is a symbolic link, which this tool never makes and never follows; "
+            "remove it",
+            path=path,
+        )
+
+
 def _listed(path: Path) -> list[str]:
     """The names that the list of temporaries at `path` holds: none if there is no file
-    or an empty one (filelock's lock file); UsageError if this tool did not write it."""
+    or an empty one (filelock's lock file); UsageError if this tool did not write it or
+    if it is a symbolic link."""
+    _refuse_link(path)
     try:
-        content = path.read_bytes().decode(errors="replace")
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except FileNotFoundError:
         return []
+    with os.fdopen(handle, "rb") as file:
+        content = file.read().decode(errors="replace")
     if content and not content.startswith(_LIST_HEADER):
         raise UsageError(
             "{path} is in the way: this tool did not make it; move it", path=path
@@ -260,6 +292,7 @@ class OutputLocks:
         # checked before locking, since filelock takes any file there as its lock
         # (and on Windows removes it); before filelock, the lock file held the list
         names = _listed(lock_path)
+        _refuse_link(list_path)
         # no soft lock where a file system lacks flock: a killed run's would block
         lock = filelock.FileLock(lock_path, timeout=0, fallback_to_soft=False)
         try:
@@ -285,8 +318,11 @@ class OutputLocks:
                     file=sys.stderr,
                 )
         with _space_for(target, list_path):
+            # never through a link planted meanwhile (ELOOP): it could lead anywhere
             self._lists[target] = os.open(
-                list_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644
+                list_path,
+                os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0),
+                0o644,
             )
             os.write(self._lists[target], _LIST_HEADER.encode())
 
@@ -333,6 +369,10 @@ class InterruptsHeld:
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
+    def __init__(self, notice: str | None = None):
+        # printed when a signal is held, for a block that can take long
+        self.notice = notice
+
     def __enter__(self):
         self.received = None
         self.previous = {}
@@ -345,6 +385,8 @@ class InterruptsHeld:
     def _hold(self, signum, frame):
         if self.received is None:
             self.received = signum
+            if self.notice:
+                print(self.notice, file=sys.stderr, flush=True)
 
     def __exit__(self, kind, error, traceback):
         for signum, handler in self.previous.items():
@@ -476,7 +518,8 @@ def write_dataset(
     with contextlib.ExitStack() as stack:
         if locks is None:
             locks = stack.enter_context(locked_outputs(targets))
-        with InterruptsHeld():  # raised once HDF5 is done, before anything is written
+        # raised once HDF5 is done, before anything is written
+        with InterruptsHeld(notice=FINISHING):
             images = {
                 target: schema.file_image(names, arrays, attrs)
                 for target, names in targets.items()

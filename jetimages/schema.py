@@ -142,9 +142,21 @@ def simulation_file(simulation: str, folder: str | os.PathLike = "data") -> Path
 VERSIONED_PACKAGES = ("pythia8mc", "fastjet", "awkward", "numpy", "h5py", "jetimages")
 
 
+NOT_INSTALLED = "not installed"
+
+
+def installed_version(name: str) -> str:
+    """The installed version of the distribution `name`, or NOT_INSTALLED: merge needs
+    no Pythia."""
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return NOT_INSTALLED
+
+
 def software_versions() -> dict[str, str]:
     versions = {
-        f"version_{name}": metadata.version(name) for name in VERSIONED_PACKAGES
+        f"version_{name}": installed_version(name) for name in VERSIONED_PACKAGES
     }
     versions["version_hdf5"] = h5py.version.hdf5_version
     return versions
@@ -240,19 +252,47 @@ def file_image(names: list[str], arrays: dict[str, np.ndarray], attrs: dict) -> 
         return file.id.get_file_image()
 
 
-def why_not_a_dataset(path: Path) -> str | None:
+# what each kind of file of this tool is called in messages
+KINDS = {
+    "images": "the images file of a dataset",
+    "constituents": "the constituents file of a dataset",
+    "shard": "a shard",
+}
+
+
+def kind_of(file: h5py.File) -> str | None:
+    """Which of KINDS an open file of this tool is: a shard has a shard number, a
+    constituents file holds the particles, an images file the images; None if
+    neither."""
+    if "shard" in file.attrs:
+        return "shard"
+    if "particles" in file:
+        return "constituents"
+    if "images" in file:
+        return "images"
+    return None
+
+
+def why_not_a_dataset(path: Path, kind: str | None = None) -> str | None:
     """What shows that the file at `path` is not a dataset (or a shard) of this tool, as
-    a clause ("is not a dataset of this tool (...)"); None if it is one."""
+    a clause ("is not a dataset of this tool (...)"); None if it is one, and, if `kind`
+    is given (a key of KINDS), of that kind."""
     try:
         with h5py.File(path, "r", locking=False) as file:
             keys = file.attrs.keys()
             missing = [
                 key for key in ("schema_version", "label_order") if key not in keys
             ]
-    except OSError:
+            found = kind_of(file)
+    except (OSError, ValueError, KeyError):
         reason = "not an HDF5 file"
     else:
-        if not missing:
+        if missing:
+            reason = f"it has no attribute '{missing[0]}'"
+        elif found is None:
+            reason = "it holds neither images nor particles"
+        elif kind is None or found == kind:
             return None
-        reason = f"it has no attribute '{missing[0]}'"
+        else:
+            return f"is {KINDS[found]} of this tool, not {KINDS[kind]}"
     return f"is not a dataset of this tool ({reason})"

@@ -6,8 +6,11 @@ independent, so they can run on any core or any batch node, and a dataset is the
 bytes however its blocks were spread out.
 """
 
+import importlib.util
 import math
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import awkward as ak
@@ -19,6 +22,7 @@ if TYPE_CHECKING:
 
 from . import kinematics, physics
 from .constituents import MAX_PARTICLES, particle_table
+from .errors import MachineError
 from .features import jet_features
 from .images import centred_rotated_coordinates, jet_channels, jet_image
 
@@ -49,11 +53,38 @@ def pythia_seed(seed: int, label: str, block: int) -> int:
     return int(state % 900_000_000) + 1
 
 
+PYTHIA_HINT = (
+    "install the repository's environment with `make install` (README.md, "
+    "'Regenerating the dataset')"
+)
+
+
+def check_pythia() -> None:
+    """MachineError, in one line, if Pythia cannot start here: not installed, or its
+    data folder (PYTHIA8DATA, where it reads its settings) lacks its files. Pythia
+    itself would print errors and reject every setting."""
+    if importlib.util.find_spec("pythia8mc") is None:
+        raise MachineError(
+            "simulating needs Pythia (pythia8mc), which is not installed here: {hint} "
+            "(merge needs no Pythia)",
+            hint=PYTHIA_HINT,
+        )
+    folder = os.environ.get("PYTHIA8DATA")
+    if folder is not None and not (Path(folder) / "Index.xml").is_file():
+        raise MachineError(
+            "Pythia cannot start: PYTHIA8DATA is {folder!r}, which does not hold "
+            "Pythia's data files (no Index.xml); unset PYTHIA8DATA, or point it at the "
+            "xmldoc folder of the installed Pythia",
+            folder=folder,
+        )
+
+
 def make_pythia(
     label: str, seed: int, simulation: str = "nominal"
 ) -> "pythia8mc.Pythia":
     # imported here, not above: importing this module (chapter 10 does) must work without
     # Pythia, which the students' install leaves out
+    check_pythia()
     import pythia8mc
 
     pythia = pythia8mc.Pythia("", False)
@@ -62,9 +93,17 @@ def make_pythia(
         + physics.jet_class(label).pythia_settings()
     ):
         if not pythia.readString(setting):
-            raise RuntimeError(f"Pythia rejected the setting {setting!r}")
+            raise MachineError(
+                "Pythia rejected the setting {setting!r}: it cannot start; {hint}",
+                setting=setting,
+                hint=PYTHIA_HINT,
+            )
     if not pythia.init():
-        raise RuntimeError(f"Pythia failed to initialise for class {label!r}")
+        raise MachineError(
+            "Pythia failed to initialise for class {label!r}; {hint}",
+            label=label,
+            hint=PYTHIA_HINT,
+        )
     return pythia
 
 

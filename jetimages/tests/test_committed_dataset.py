@@ -1,6 +1,5 @@
 """The committed dataset: its size and schema, its physics, and that it regenerates bit for bit."""
 
-
 import h5py
 import numpy as np
 import pytest

@@ -21,6 +21,9 @@ def small_arrays():
     arrays.update(
         labels=np.arange(n) % 5, block=np.zeros(n, dtype=int), row_in_block=np.arange(n)
     )
+    # within what simulated jets can hold (dataset.VALUE_RANGES)
+    arrays["particles"] /= 100
+    arrays["jet_eta"] = arrays["jet_eta"] / 25 - 2
     return arrays
 
 

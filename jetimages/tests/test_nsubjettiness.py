@@ -1,7 +1,6 @@
 """N-subjettiness from the particle tables: exact values on jets of a few particles, and
 the prongs of the committed jets."""
 
-
 import numpy as np
 import pytest
 

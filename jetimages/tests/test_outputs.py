@@ -401,6 +401,7 @@ def test_errors_are_the_tools_own_and_stay_what_they_were(tmp_path):
         errors.DamagedInputError: (ValueError, 3),
         errors.OutOfSpaceError: (errors.DataToolError, 1),
         errors.ClusterError: (RuntimeError, 1),
+        errors.MachineError: (RuntimeError, 1),
     }
     assert set(errors.DataToolError.__subclasses__()) == set(kinds)
     for error, (builtin, status) in kinds.items():
