@@ -8,9 +8,6 @@ spreads.
 """
 
 import argparse
-import hashlib
-import inspect
-import marshal
 import os
 import sys
 import time
@@ -22,7 +19,7 @@ import torch
 from sklearn.metrics import log_loss
 
 from jetimages.layout import BOOK
-from jetlearn import training
+from jetlearn.kept import save_whole, training_key
 from jetlearn.results import gain, load_results, summary, write_results
 
 SEEDS = [2026, 1, 7, 42, 99]
@@ -67,34 +64,6 @@ class _Retrain(argparse.Action):
         os.environ[RETRAIN_VARIABLE] = "1"
 
 
-def training_key(model, x, labels, split, recipe: dict, seed: int, device) -> str:
-    """A digest of everything a training's outcome depends on: the model's layers,
-    initial weights and forward code, the inputs and labels of the training and
-    validation rows, the recipe, the seed, the training code, PyTorch and the device.
-    Two trainings with the same key give the same weights."""
-    digest = hashlib.blake2b(digest_size=20)
-
-    def add(value) -> None:
-        digest.update(value if isinstance(value, bytes) else repr(value).encode())
-
-    add(repr(model))
-    for name, tensor in model.state_dict().items():
-        add(name)
-        add(tensor.detach().cpu().contiguous().numpy().tobytes())
-    for kind in sorted({type(m) for m in model.modules()}, key=repr):
-        if kind.__module__.split(".")[0] != "torch":
-            add(marshal.dumps(kind.forward.__code__))
-    for rows in split[:2]:
-        add(np.ascontiguousarray(rows).tobytes())
-        add(np.ascontiguousarray(labels[rows]).tobytes())
-        for start in range(0, len(rows), 4096):  # no copy of all the inputs at once
-            part = torch.from_numpy(np.asarray(rows[start : start + 4096]))
-            add(x[part].cpu().contiguous().numpy().tobytes())
-    add(sorted(recipe.items()))
-    add((seed, torch.__version__, device.type, inspect.getsource(training)))
-    return digest.hexdigest()
-
-
 def score_row(
     book: dict, model, probabilities: np.ndarray, true: np.ndarray, seconds: float
 ) -> dict:
@@ -126,25 +95,18 @@ def trained(book: dict, x, make_model, recipe: dict, split, labels, seed: int):
     y = torch.from_numpy(labels)
     torch.manual_seed(seed)
     model = make_model().to(device)
-    kept = TRAINED / f"{training_key(model, x, labels, split, recipe, seed, device)}.pt"
-    if kept.exists() and os.environ.get(RETRAIN_VARIABLE, "0") in ("", "0"):
-        stored = torch.load(kept, map_location=device, weights_only=True)
+    train_data = (x[train_rows].to(device), y[train_rows].to(device))
+    val_data = (x[val_rows].to(device), y[val_rows].to(device))
+    key = training_key(model, [*train_data, *val_data], recipe, seed)
+    path = TRAINED / f"{key}.pt"
+    if path.exists() and os.environ.get(RETRAIN_VARIABLE, "0") in ("", "0"):
+        stored = torch.load(path, map_location=device, weights_only=True)
         model.load_state_dict(stored["weights"])
         return model, stored["seconds"]
     start = time.perf_counter()
-    book["train"](
-        model,
-        (x[train_rows].to(device), y[train_rows].to(device)),
-        (x[val_rows].to(device), y[val_rows].to(device)),
-        seed=seed,
-        progress_bar=False,
-        **recipe,
-    )
+    book["train"](model, train_data, val_data, seed=seed, progress_bar=False, **recipe)
     seconds = time.perf_counter() - start
-    TRAINED.mkdir(exist_ok=True)
-    partial = kept.with_suffix(f".{os.getpid()}.tmp")
-    torch.save({"weights": model.state_dict(), "seconds": seconds}, partial)
-    partial.replace(kept)  # whole or not at all, also when two benchmarks run at once
+    save_whole({"weights": model.state_dict(), "seconds": seconds}, path)
     return model, seconds
 
 

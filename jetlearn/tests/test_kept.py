@@ -1,0 +1,80 @@
+"""Trained models kept between runs: the same training is loaded, a changed one runs again."""
+
+import numpy as np
+import pytest
+import torch
+
+from jetimages.layout import WORKSHOP_VARIABLE
+from jetlearn import kept
+from jetlearn.training import FeatureMLP
+
+RECIPE = {"epochs": 2, "batch_size": 50, "learning_rate": 1e-2}
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(0)
+    x = torch.from_numpy(rng.normal(size=(250, 4)).astype(np.float32))
+    y = torch.from_numpy(rng.integers(0, 5, 250))
+    return (x[:200], y[:200]), (x[200:], y[200:])
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """The number of times the training loop really runs."""
+    calls = []
+    real = kept.training.train
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(kept.training, "train", counting)
+    monkeypatch.delenv(WORKSHOP_VARIABLE, raising=False)
+    return calls
+
+
+def fresh_model(seed=3):
+    torch.manual_seed(seed)
+    return FeatureMLP(n_features=4)
+
+
+def test_the_same_training_is_loaded_with_its_losses_and_time(tmp_path, data, counted):
+    first = fresh_model()
+    history, seconds = kept.train_once(first, *data, seed=3, folder=tmp_path, **RECIPE)
+    again = fresh_model()
+    history_again, seconds_again = kept.train_once(
+        again, *data, seed=3, folder=tmp_path, **RECIPE
+    )
+    assert len(counted) == 1
+    assert history_again == history and seconds_again == seconds
+    for a, b in zip(first.state_dict().values(), again.state_dict().values()):
+        assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize(
+    "change", ["seed", "recipe", "labels", "initial weights", "workshop"]
+)
+def test_anything_that_changes_the_outcome_trains_again(
+    tmp_path, data, counted, monkeypatch, change
+):
+    kept.train_once(fresh_model(), *data, seed=3, folder=tmp_path, **RECIPE)
+    (x, y), validation = data
+    seed, recipe, model = 3, dict(RECIPE), fresh_model()
+    if change == "seed":
+        seed = 4
+    elif change == "recipe":
+        recipe["learning_rate"] = 2e-2
+    elif change == "labels":
+        y = (y + 1) % 5
+    elif change == "initial weights":
+        model = fresh_model(seed=5)
+    else:
+        monkeypatch.setenv(WORKSHOP_VARIABLE, "1")
+    kept.train_once(model, (x, y), validation, seed=seed, folder=tmp_path, **recipe)
+    assert len(counted) == 2
+
+
+def test_a_kept_training_is_whole_or_absent(tmp_path, data, counted):
+    kept.train_once(fresh_model(), *data, seed=3, folder=tmp_path, **RECIPE)
+    assert [path.suffix for path in tmp_path.iterdir()] == [".pt"]  # no temporary left
