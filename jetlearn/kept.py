@@ -12,7 +12,6 @@ number of threads may round differently; either run is a correct training.
 
 import hashlib
 import inspect
-import marshal
 import os
 import time
 from collections.abc import Iterable
@@ -29,6 +28,22 @@ KEPT = BOOK / "_build" / "trained-models"
 """Where the chapters keep their trained models (inside the build folder, which git
 ignores; delete it to train everything again)."""
 CHUNK = 4096  # rows hashed at a time: no copy of a whole input at once
+
+
+def code_digest(code) -> bytes:
+    """What a function's code does, without where it was written: its bytecode, constants
+    (nested functions included) and names, not its file name or line numbers, which
+    differ between a class run in a notebook and the same class run by
+    jetlearn.chapters."""
+    parts = [
+        code.co_code,
+        repr(code.co_names).encode(),
+        repr(code.co_varnames).encode(),
+    ]
+    for constant in code.co_consts:
+        is_code = hasattr(constant, "co_code")
+        parts.append(code_digest(constant) if is_code else repr(constant).encode())
+    return hashlib.blake2b(b"\0".join(parts), digest_size=20).digest()
 
 
 def training_key(model, inputs: Iterable, recipe: dict, seed: int) -> str:
@@ -53,7 +68,7 @@ def training_key(model, inputs: Iterable, recipe: dict, seed: int) -> str:
         add_array(tensor.reshape(-1))
     for kind in sorted({type(m) for m in model.modules()}, key=repr):
         if kind.__module__.split(".")[0] != "torch":
-            add(marshal.dumps(kind.forward.__code__))
+            add(code_digest(kind.forward.__code__))
     for values in inputs:
         add_array(values)
     add(sorted(recipe.items()))

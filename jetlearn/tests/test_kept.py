@@ -78,3 +78,24 @@ def test_anything_that_changes_the_outcome_trains_again(
 def test_a_kept_training_is_whole_or_absent(tmp_path, data, counted):
     kept.train_once(fresh_model(), *data, seed=3, folder=tmp_path, **RECIPE)
     assert [path.suffix for path in tmp_path.iterdir()] == [".pt"]  # no temporary left
+
+
+def test_the_same_class_written_elsewhere_has_the_same_key(data):
+    """A chapter's class run by jetlearn.chapters is the class run in the notebook: the
+    key reads what the code does, not the file it was compiled from."""
+    source = (
+        "import torch\n"
+        "class Net(torch.nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.layer = torch.nn.Linear(4, 5)\n"
+        "    def forward(self, x):\n"
+        "        return self.layer(x) * 2\n"
+    )
+    keys = []
+    for filename in ("<notebook cell>", "chapter.md"):
+        namespace = {}
+        exec(compile("\n" * len(filename) + source, filename, "exec"), namespace)
+        torch.manual_seed(0)
+        keys.append(kept.training_key(namespace["Net"](), [*data[0]], RECIPE, 3))
+    assert keys[0] == keys[1]
