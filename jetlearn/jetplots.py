@@ -5,6 +5,7 @@ Nothing here is needed to understand the book: each function only draws what a c
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from matplotlib.patches import Circle
 
 from jetimages.images import IMAGE_HALF_WIDTH, PIXEL_EDGES
@@ -27,7 +28,8 @@ IMAGE_EXTENT = (
 
 
 def book_style(font_size: int = 12) -> None:
-    """Fonts large enough to read on a projector, and figures that keep their labels inside.
+    """Fonts large enough to read on a projector, figures that keep their labels inside,
+    and tables that show every cell whole (pandas cuts text at 50 characters otherwise).
 
     Figures are drawn at 100 pixels per inch: the website shrinks a 10-inch figure (1000 px)
     into its text column (688 px wide at 1280 px), and its smallest text, the legend's 10 pt
@@ -44,6 +46,7 @@ def book_style(font_size: int = 12) -> None:
             "figure.constrained_layout.use": True,
         }
     )
+    pd.set_option("display.max_colwidth", None)
 
 
 def draw_event(

@@ -162,8 +162,10 @@ def table_with_spread(
     table = pd.DataFrame(index=means.index)
     table["reads"] = [models.get(key, {}).get("reads", "") for key in means.index]
     for column in columns:
+        # z: a mean that rounds to zero shows as 0.000, never -0.000; no-break spaces
+        # keep "mean ± sd" on one line of a narrow table
         table[column] = [
-            f"{mean:.{digits}f} ± {sd:.{digits}f}"
+            f"{mean:z.{digits}f}\u00a0±\u00a0{sd:.{digits}f}"
             for mean, sd in zip(means[column, "mean"], means[column, "sd"])
         ]
     table.index = [models.get(key, {}).get("label", key) for key in means.index]

@@ -54,7 +54,14 @@ def test_table_with_spread_says_what_each_model_reads():
     table = results.table_with_spread(stored, ["accuracy"])
     assert list(table.index) == ["MLP", "PFN"]
     assert table.loc["MLP", "reads"] == "16 features"
-    assert table.loc["PFN", "accuracy"] == "0.765 ± 0.021"
+    assert table.loc["PFN", "accuracy"] == "0.765\u00a0±\u00a00.021"  # never broken
+
+
+def test_a_mean_that_rounds_to_zero_has_no_minus_sign():
+    stored = SCORES.copy()
+    stored["accuracy"] = [-0.0001, -0.0002, 0.0001, -0.0001][: len(stored)]
+    table = results.table_with_spread(stored, ["accuracy"])
+    assert not table["accuracy"].str.startswith("-").any()
 
 
 def test_a_missing_result_names_the_command_that_makes_it(tmp_path):
