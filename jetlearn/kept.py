@@ -100,6 +100,7 @@ def train_once(model, train_data, val_data, *, seed, folder: Path = KEPT, **reci
         kept = torch.load(path, map_location=device, weights_only=True)
         model.load_state_dict(kept["weights"])
         print(f"loaded the same training, kept by an earlier run ({path.name[:12]}…)")
+        training.epochs_to_run(recipe["epochs"])  # in workshop mode, says it was cut
         return kept["history"], kept["seconds"]
     start = time.perf_counter()
     history = training.train(model, train_data, val_data, seed=seed, **recipe)

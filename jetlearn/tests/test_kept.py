@@ -99,3 +99,14 @@ def test_the_same_class_written_elsewhere_has_the_same_key(data):
         torch.manual_seed(0)
         keys.append(kept.training_key(namespace["Net"](), [*data[0]], RECIPE, 3))
     assert keys[0] == keys[1]
+
+
+def test_a_kept_workshop_training_still_says_it_was_shortened(
+    tmp_path, data, counted, monkeypatch, capsys
+):
+    monkeypatch.setenv(WORKSHOP_VARIABLE, "1")
+    kept.train_once(fresh_model(), *data, seed=3, folder=tmp_path, **RECIPE)
+    capsys.readouterr()
+    kept.train_once(fresh_model(), *data, seed=3, folder=tmp_path, **RECIPE)
+    assert len(counted) == 1
+    assert "workshop mode: 1 of 2 epochs" in capsys.readouterr().out
