@@ -7,6 +7,8 @@ student. A chapter that passes is kept in the book's cache of executed chapters
 (booktools.execution), where the build takes its outputs from; a chapter whose code and inputs
 are unchanged since it last ran without error is not run again, unless pytest is given
 `--run-chapters`. One chapter: `pytest deep-learning-intro-for-hep/10-jets-and-images.md`.
+Every figure a cell draws is checked as it is drawn (booktools.figure_layout): a cell whose
+figure has text that runs together, or a legend over data, fails with what collides.
 
 The browser tests' Chromium is set up in tests/conftest.py.
 """
@@ -23,6 +25,7 @@ from nbval import plugin as nbval_plugin
 
 from . import execution
 from .book import BOOK, toc_chapters
+from .figure_layout import PROBLEM_MARK
 
 
 def pytest_addoption(parser):
@@ -125,6 +128,15 @@ class MystChapter(nbval_plugin.IPyNbFile):
         self.started = time.perf_counter()
         if not self.unchanged:  # no kernel for a chapter that is not run again
             super().setup()
+            self._watch_figures()
+
+    def _watch_figures(self):
+        """Have the kernel check every figure a cell draws (booktools.figure_layout); silent,
+        so the chapter's own cells and their numbering are unchanged."""
+        code = "from booktools.figure_layout import watch\nwatch()"
+        msg_id = self.kernel.kc.execute(code, silent=True, store_history=False)
+        self.kernel.await_reply(msg_id, timeout=60)
+        self.kernel.await_idle(msg_id, timeout=60)
 
     def cell_passed(self, item) -> None:
         item.cell.outputs = item.test_outputs
@@ -184,8 +196,27 @@ def pytest_runtest_makereport(item, call):
         and isinstance(item, nbval_plugin.IPyNbCell)
         and isinstance(item.parent, MystChapter)
     ):
-        item.parent.cell_passed(item)
+        problems = figure_problems(item.test_outputs)
+        if problems:
+            report.outcome = "failed"
+            report.longrepr = (
+                f"cell {item.cell_num} of {item.path.name} draws a figure that a reader "
+                "sees collide (booktools/figure_layout.py):\n" + "\n".join(problems)
+            )
+        else:
+            item.parent.cell_passed(item)
     return report
+
+
+def figure_problems(outputs) -> list[str]:
+    """The figure-layout problems that a cell's kernel printed among its outputs."""
+    return [
+        line.removeprefix(PROBLEM_MARK).strip()
+        for output in outputs
+        if output.get("output_type") == "stream"
+        for line in output.get("text", "").splitlines()
+        if line.startswith(PROBLEM_MARK)
+    ]
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -10,6 +10,7 @@ the chapters quote means and spreads from there (never typed by hand).
 - summary(scores): mean and sample standard deviation over the seeds, per model
 - gain(scores, a, b): per-seed differences of one score between two models
 - table_with_spread(scores, columns): "mean ± sd" per model, with what each model reads
+- with_error(value, error): one "value ± error" table cell
 """
 
 import hashlib
@@ -152,6 +153,14 @@ def gain(scores: pd.DataFrame, a: str, b: str, column: str = "accuracy") -> pd.S
     return by_seed[a] - by_seed[b]
 
 
+def with_error(value: float, error: float, digits: int = 3, signed: bool = False) -> str:
+    """"value ± error" for a table cell, both with `digits` decimals (the value with its sign
+    if `signed`): a value that rounds to zero never shows as -0 (format z), and no-break
+    spaces keep the three parts on one line of a narrow column."""
+    sign = "+" if signed else ""
+    return f"{value:{sign}z.{digits}f}\u00a0±\u00a0{error:.{digits}f}"
+
+
 def table_with_spread(
     scores: pd.DataFrame, columns: list[str], digits: int = 3
 ) -> pd.DataFrame:
@@ -162,10 +171,8 @@ def table_with_spread(
     table = pd.DataFrame(index=means.index)
     table["reads"] = [models.get(key, {}).get("reads", "") for key in means.index]
     for column in columns:
-        # z: a mean that rounds to zero shows as 0.000, never -0.000; no-break spaces
-        # keep "mean ± sd" on one line of a narrow table
         table[column] = [
-            f"{mean:z.{digits}f}\u00a0±\u00a0{sd:.{digits}f}"
+            with_error(mean, sd, digits)
             for mean, sd in zip(means[column, "mean"], means[column, "sd"])
         ]
     table.index = [models.get(key, {}).get("label", key) for key in means.index]

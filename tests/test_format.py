@@ -28,7 +28,12 @@ from booktools.book import BOOK, toc_chapters
 RUFF = Path(sys.executable).parent / "ruff"
 MAX_LINE = 88  # as line-length in pyproject.toml
 MAX_BOXED_LINE = 80  # code in a {exercise} or {solution} box
-BOXED_CODE = re.compile(r"^:::\{(?:exercise|solution)\}.*?^:::$", re.S | re.M)
+# an {exercise} or {solution} box, or a gated solution: all it holds is drawn in the box
+BOXED_CODE = re.compile(
+    r"^:::\{(?:exercise|solution)\}.*?^:::$"
+    r"|^:::\{solution-start\}.*?^:::\{solution-end\}",
+    re.S | re.M,
+)
 FENCED_CODE = re.compile(r"^```[^\n]*\n(.*?)^```", re.S | re.M)
 FIX = "run `make format` (ruff through jupytext) and review the change"
 

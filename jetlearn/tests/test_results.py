@@ -134,3 +134,9 @@ def test_the_data_record_names_both_files_of_a_dataset_with_their_digest(tmp_pat
     }
     (tmp_path / "jet-constituents-x.h5").write_bytes(b"other particles")
     assert results.data_record(images) != record
+
+
+def test_a_value_with_its_error_never_breaks_and_never_reads_minus_zero():
+    assert results.with_error(-0.04, 0.2, 1, signed=True) == "+0.0\u00a0±\u00a00.2"
+    assert results.with_error(-1.26, 0.31, 1, signed=True) == "-1.3\u00a0±\u00a00.3"
+    assert results.with_error(0.7654, 0.0213) == "0.765\u00a0±\u00a00.021"

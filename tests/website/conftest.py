@@ -183,6 +183,7 @@ class Visit:
     column: float = 0.0  # the width of the page's text column, in CSS px
     figures: list[dict] = field(default_factory=list)
     tables: list[dict] = field(default_factory=list)
+    prose: str = ""  # the page's text and tables, without code, printed output or math
     # each cell's printed output: its boxes in the page's order
     outputs: list[list[dict]] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
@@ -192,7 +193,8 @@ class Visit:
 
 @pytest.fixture(scope="session")
 def visit(browser, server, request):
-    """visit(stem): open the chapter's page once, take its screenshot, and return what was seen."""
+    """visit(stem, width=1280): open the chapter's page once at that window width (CSS px; 390
+    is a phone), take its screenshot, and return what was seen."""
     probe = PROBE.read_text()
     SCREENSHOTS.mkdir(exist_ok=True)
     for old in SCREENSHOTS.glob("*.png"):  # the folder shows this run only
@@ -207,16 +209,17 @@ def visit(browser, server, request):
         visit_record.blocked_requests.append(url)
         return route.abort()
 
-    def open_page(stem: str) -> Visit:
-        if stem in seen:
-            return seen[stem]
+    def open_page(stem: str, width: int = 1280) -> Visit:
+        if (stem, width) in seen:
+            return seen[stem, width]
+        suffix = "" if width == 1280 else f"-{width}px"
         record = Visit(
             stem=stem,
             url=f"{server}/{stem}.html",
-            screenshot=SCREENSHOTS / f"{stem}.png",
+            screenshot=SCREENSHOTS / f"{stem}{suffix}.png",
         )
         context = browser.new_context(
-            viewport={"width": 1280, "height": 900}, service_workers="block"
+            viewport={"width": width, "height": 900}, service_workers="block"
         )
         page = context.new_page()
         context.route("**/*", partial(route, record))
@@ -257,8 +260,9 @@ def visit(browser, server, request):
         record.column = boxes["column"]
         record.figures = boxes["figures"]
         record.tables = boxes["tables"]
+        record.prose = boxes["prose"]
         record.outputs = boxes["outputs"]
-        seen[stem] = record
+        seen[stem, width] = record
         return record
 
     request.config.pluginmanager.register(

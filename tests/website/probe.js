@@ -5,9 +5,11 @@
 //   'boxes' after the screenshot: opens every dropdown (hidden solutions too), then measures
 //           every code and output box (`pre`) that is wider than the space it has, every code
 //           box whose lines wrap, each figure's shown and natural width, each table against
-//           the page's column, and reads each code cell's printed output, box by box in the
-//           page's order (myst-nb's classes: stdout "output stream", stderr "output stderr"),
-//           with the width of every progress-bar line against the room its box gives it.
+//           the page's column (and the cells pandas cut short), reads the page's prose (its
+//           text and tables, without code, printed output or math), and reads each code cell's
+//           printed output, box by box in the page's order (myst-nb's classes: stdout
+//           "output stream", stderr "output stderr"), with the width of every progress-bar
+//           line against the room its box gives it.
 async (step) => {
   if (step === 'page') {
     const images = [...document.images];
@@ -96,8 +98,17 @@ async (step) => {
           return {text: table.textContent.trim().replace(/\s+/g, ' ').slice(0, 60),
                   outside: Math.max(0, Math.round(outer.right - column.right), Math.round(column.left - outer.left)),
                   scrolls: !!box, hidden: box ? box.scrollWidth - box.clientWidth : 0,
-                  labelLines: tallest.lines, label: tallest.text};
+                  labelLines: tallest.lines, label: tallest.text,
+                  // cells that pandas cut short ('...' at the end)
+                  truncated: [...table.querySelectorAll('th, td')].map(cell => cell.textContent.trim())
+                    .filter(text => /(\.\.\.|…)$/.test(text))};
         }),
+      // what the page says in words and tables: its text without code, printed output and math
+      prose: (() => {
+        const copy = article.cloneNode(true);
+        copy.querySelectorAll('pre, .math, mjx-container, script, style').forEach(e => e.remove());
+        return copy.textContent;
+      })(),
       overwide: [...document.querySelectorAll('pre')]
         .filter(pre => pre.clientWidth > 0 && pre.scrollWidth > pre.clientWidth)
         .map(pre => ({output: !!pre.closest('.cell_output'), hidden: pre.scrollWidth - pre.clientWidth,

@@ -3,7 +3,8 @@
 A figure is a PNG drawn at a known resolution with the fonts of `jetlearn.jetplots.book_style`;
 the page shrinks a figure wider than its text column to fit it, and the text with it. In headless
 Chromium at 1280 px, every figure's smallest text, shrunk as the page shows it, must stay at
-least READABLE_PX tall. A font size written into a chapter's own drawing code (or the book's
+least READABLE_PX tall; on a phone (390 px) too, where a figure keeps its desktop size and
+scrolls sideways in its box. A font size written into a chapter's own drawing code (or the book's
 diagrams) may not go below book_style's smallest, or the browser check would not cover it.
 """
 
@@ -21,6 +22,8 @@ from jetlearn.jetplots import book_style
 ROOT = Path(__file__).resolve().parents[2]
 # the smallest text that reads without effort on a screen, in CSS px (the page's text is 16 px)
 READABLE_PX = 9
+# a phone's window width, in CSS px
+PHONE_PX = 390
 # the rcParams that set a size of text in a figure
 TEXT_SIZES = (
     "font.size",
@@ -68,8 +71,9 @@ def test_no_drawing_code_asks_for_text_smaller_than_the_book_style():
 
 
 @pytest.mark.browser
-def test_figure_text_is_readable_at_the_page_width(visit, stem):
-    seen = visit(stem)
+@pytest.mark.parametrize("width", [1280, PHONE_PX])
+def test_figure_text_is_readable_at_the_page_width(visit, stem, width):
+    seen = visit(stem, width)
     _, smallest, dpi = book_fonts()
     text_px = smallest * dpi / 72  # in the PNG, before the page shrinks it
     small = [
@@ -79,8 +83,9 @@ def test_figure_text_is_readable_at_the_page_width(visit, stem):
         if (scale := figure["shown"] / figure["natural"]) * text_px < READABLE_PX
     ]
     assert not small, (
-        f"{seen.url} at 1280 px (text column {seen.column:.0f} px) shrinks figures until their "
-        f"smallest text ({smallest:g} pt at {dpi:g} pixels per inch) is under {READABLE_PX} "
-        "px: make them narrower (figsize; fewer panels per row) so that they need less "
-        "shrinking:\n" + "\n".join(small)
+        f"{seen.url} at {width} px (text column {seen.column:.0f} px) shrinks figures until "
+        f"their smallest text ({smallest:g} pt at {dpi:g} pixels per inch) is under "
+        f"{READABLE_PX} px: make them narrower (figsize; fewer panels per row) so that they "
+        "need less shrinking; on a phone, the figure's box scrolls (_static/code.css):\n"
+        + "\n".join(small)
     )
