@@ -4,8 +4,8 @@ Trains a particle-flow network (per-particle network, masked sum, network on the
 log pT) on the first P particles of each jet of data/jet-constituents.h5, for several P and split
 seeds, and prints the validation accuracy with its mean and spread: P is a choice, so the
 test jets play no part in it. This is the measurement behind the choice of P (README.md, "The
-dataset"). Fails nothing. Meant for a GPU: on 2 CPU cores it takes
-about an hour; `--seeds 2026 --epochs 5` gives a rough curve in minutes.
+dataset"). Fails nothing. Meant for a GPU: on 2 CPU cores it takes one to two hours (about
+15 minutes per seed at P = 128); `--seeds 2026 --epochs 5` gives a rough curve in minutes.
 
 Usage (from the repository root):  python benchmarks/particle_count.py [--p 16 32 64 128]
 """

@@ -11,9 +11,10 @@ glued under the name, formatted as the kernel formats it (jetlearn.prose.Number:
 minus sign on a zero). A name the run did not glue, a float without a format and any other
 expression are warnings, hence a failed build under -W.
 
-A number of another chapter keeps myst-nb's form, {glue:text}`21-main-project-solutions.md::
-test_accuracy:.3f`, since that chapter's kernel is not this one's: `glue_reference` writes it
-for an {eval} of a chapter. The extension is listed in the book's _config.yml under
+The teaching page shows numbers of other chapters (their Overview and Summary, through
+booktools.chapter_points) in myst-nb's form, {glue:text}`30-convolutional-neural-networks.md::
+key:.3f`, since that chapter's kernel is not this one's: `glue_reference` writes it for an
+{eval} of a chapter. The chapters' own text never does (JupyterLab could not fill it in). The extension is listed in the book's _config.yml under
 `sphinx.extra_extensions`, after myst-nb, whose own {eval} role it replaces.
 """
 
