@@ -153,8 +153,10 @@ def gain(scores: pd.DataFrame, a: str, b: str, column: str = "accuracy") -> pd.S
     return by_seed[a] - by_seed[b]
 
 
-def with_error(value: float, error: float, digits: int = 3, signed: bool = False) -> str:
-    """"value ± error" for a table cell, both with `digits` decimals (the value with its sign
+def with_error(
+    value: float, error: float, digits: int = 3, signed: bool = False
+) -> str:
+    """A table cell 'value ± error', both with `digits` decimals (the value with its sign
     if `signed`): a value that rounds to zero never shows as -0 (format z), and no-break
     spaces keep the three parts on one line of a narrow column."""
     sign = "+" if signed else ""
