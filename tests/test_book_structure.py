@@ -280,3 +280,24 @@ def test_a_hidden_solution_shows_nothing_of_itself_while_collapsed(stem):
         f"{stem}.md: hidden solution cells whose first line, which a collapsed cell shows, "
         f"is part of the answer (start them with {HIDDEN_FIRST_LINE}): {shown}"
     )
+
+
+# a gated solution's opening directive, its options, and its own text up to its closing :::
+SOLUTION_START = re.compile(
+    r"^:::\{solution-start\}[^\n]*\n(?::\w+:[^\n]*\n)*(.*?)^:::$", re.S | re.M
+)
+
+
+@pytest.mark.parametrize("stem", CHAPTERS)
+def test_every_gated_solution_opens_with_words_of_its_own(stem):
+    """JupyterLab shows a `solution-start` directive as a box of its own, apart from the
+    cells that follow it: without a line of text it is an empty box."""
+    empty = [
+        match.start()
+        for match in SOLUTION_START.finditer((BOOK / f"{stem}.md").read_text())
+        if not match.group(1).strip()
+    ]
+    assert not empty, (
+        f"{stem}.md has solution-start directives with no text of their own (at characters "
+        f"{empty}); write one line, e.g. 'One way to do it:'"
+    )

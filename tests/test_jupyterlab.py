@@ -312,7 +312,7 @@ def test_exercises_show_as_exercises_in_jupyterlab(lab, browser):
 
 def test_a_solution_with_code_stays_hidden_until_opened(lab, browser):
     """A solution with code cells is written between `solution-start` and `solution-end`;
-    jupyterlab-myst shows an empty box for it, so its cells carry JupyterLab's own
+    jupyterlab-myst shows a box with the directive's own text only, so its cells carry JupyterLab's own
     `jupyter: {source_hidden: true}` metadata (outputs_hidden too, for code). JupyterLab
     then shows the first line of each, folded, and the rest only when the student opens it."""
     base, token = lab
@@ -338,9 +338,17 @@ def test_a_solution_with_code_stays_hidden_until_opened(lab, browser):
         notebook = notebook_panel(page, FIXTURE_IN_LAB)
         notebook.locator("p", has_text="After the solution.").wait_for(timeout=30_000)
         shown = notebook.inner_text()
+        # the solution's own box, a dropdown, opened as a student would
+        box = notebook.locator("details", has_text="Solution to Exercise 1").first
+        box.locator("summary").first.click()
+        opened = box.inner_text()
     finally:
         context.close()
     assert "Exercise 1" in shown, f"{FIXTURE.name} shows no exercise:\n{shown}"
+    # it says something (tests/test_book_structure.py), and nothing of the hidden cells
+    assert "One way to do it" in opened, (
+        f"the solution's box opens on nothing: {opened!r}"
+    )
     visible = [line for line in hidden if line.strip() in shown]
     assert hidden and not visible, (
         f"{FIXTURE.name} in JupyterLab shows cells of its solution: {visible}"
