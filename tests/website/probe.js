@@ -86,7 +86,8 @@ async (step) => {
       figures: [...document.querySelectorAll('.cell_output img')]
         .filter(img => img.naturalWidth > 0 && img.getBoundingClientRect().width > 0)
         .map(img => ({src: img.getAttribute('src') || '', alt: (img.getAttribute('alt') || '').slice(0, 60),
-                      natural: img.naturalWidth, shown: img.getBoundingClientRect().width})),
+                      natural: img.naturalWidth, shown: img.getBoundingClientRect().width,
+                      link: img.closest('a') ? img.closest('a').getAttribute('href') : null})),
       tables: [...document.querySelectorAll('.bd-article table')]
         .filter(table => table.getBoundingClientRect().width > 0)
         .map(table => {

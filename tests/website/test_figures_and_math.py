@@ -1,5 +1,6 @@
 """What a page shows besides text, in headless Chromium: every image loads and has alt text,
-every figure that executing the chapter made is on its page, and all math is typeset by MathJax."""
+every figure that executing the chapter made is on its page and opens full size when clicked
+(_static/figures.js), and all math is typeset by MathJax."""
 
 import json
 from pathlib import Path
@@ -78,6 +79,20 @@ def math_in_source(stem: str) -> int:
     tokens = MystText((BOOK / f"{stem}.md").read_text()).tokens
     inline = [child for token in tokens for child in token.children or []]
     return sum(token.type.startswith("math") for token in tokens + inline)
+
+
+def test_every_figure_opens_full_size(visit, stem):
+    seen = visit(stem)
+    unlinked = [
+        f"{figure['src']} ({figure['alt']}...)"
+        for figure in seen.figures
+        if figure["link"] != figure["src"]
+    ]
+    assert not unlinked, (
+        f"{seen.url} has figures that a click does not open full size "
+        "(_static/figures.js links each cell's image to itself):\n"
+        + "\n".join(unlinked)
+    )
 
 
 def test_math_is_typeset(visit, stem):
