@@ -21,7 +21,9 @@ from itertools import combinations
 
 import numpy as np
 from matplotlib.collections import LineCollection, PathCollection, PolyCollection
-from matplotlib.patches import Rectangle
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
 PROBLEM_MARK = "figure layout:"
@@ -150,56 +152,41 @@ def _panel_collisions(fig, renderer) -> list[str]:
     return found
 
 
+def _covers(box: Bbox, artist, renderer) -> bool:
+    """Whether the legend's box lies over this artist of its panel."""
+    if isinstance(artist, Line2D):
+        path = artist.get_transform().transform_path(artist.get_path())
+        if artist.get_linestyle() in ("None", "", " ", "none"):  # markers only
+            return box.count_contains(path.vertices) > 0
+        return path.intersects_bbox(box, filled=False)
+    if isinstance(artist, (Rectangle, Text)):
+        return box.overlaps(artist.get_window_extent(renderer))
+    if isinstance(artist, Patch):
+        path = artist.get_transform().transform_path(artist.get_path())
+        return path.intersects_bbox(box, filled=artist.get_fill())
+    if isinstance(artist, PathCollection):
+        offsets = artist.get_offset_transform().transform(artist.get_offsets())
+        return box.count_contains(offsets) > 0
+    if isinstance(artist, (PolyCollection, LineCollection)):
+        filled = isinstance(artist, PolyCollection)
+        return any(
+            artist.get_transform().transform_path(path).intersects_bbox(box, filled)
+            for path in artist.get_paths()
+        )
+    return False  # an image or mesh fills the panel: a legend on it is a choice
+
+
 def _data_under(legend_box: Bbox, ax, renderer) -> list[str]:
     """The artists of the panel that the legend's box covers."""
-    covered = []
-    for line in ax.get_lines():
-        if not line.get_visible():
-            continue
-        path = line.get_transform().transform_path(line.get_path())
-        crossed = (
-            path.intersects_bbox(legend_box, filled=False)
-            if line.get_linestyle() not in ("None", "", " ", "none")
-            else legend_box.count_contains(path.vertices) > 0
-        )
-        if crossed:
-            covered.append(f"line {line.get_label()!r}")
-    for patch in ax.patches:
-        if not patch.get_visible():
-            continue
-        if isinstance(patch, Rectangle):
-            hit = legend_box.overlaps(patch.get_window_extent(renderer))
-        else:
-            path = patch.get_transform().transform_path(patch.get_path())
-            hit = path.intersects_bbox(legend_box, filled=patch.get_fill())
-        if hit:
-            covered.append(f"patch {patch.get_label()!r}")
-    for collection in ax.collections:
-        if not collection.get_visible():
-            continue
-        if isinstance(collection, PathCollection):
-            offsets = collection.get_offset_transform().transform(
-                collection.get_offsets()
-            )
-            hit = legend_box.count_contains(offsets) > 0
-        elif isinstance(collection, (PolyCollection, LineCollection)):
-            filled = isinstance(collection, PolyCollection)
-            hit = any(
-                collection.get_transform()
-                .transform_path(path)
-                .intersects_bbox(legend_box, filled=filled)
-                for path in collection.get_paths()
-            )
-        else:  # an image or mesh fills the panel: a legend on it is a choice
-            hit = False
-        if hit:
-            covered.append(f"{type(collection).__name__} {collection.get_label()!r}")
-    covered += [
-        f"text {text.get_text()!r}"
-        for text in ax.texts
-        if _shown_text(text) and legend_box.overlaps(text.get_window_extent(renderer))
+    drawn = [*ax.get_lines(), *ax.patches, *ax.collections]
+    drawn += [text for text in ax.texts if _shown_text(text)]
+    return [
+        f"text {artist.get_text()!r}"
+        if isinstance(artist, Text)
+        else f"{type(artist).__name__} {artist.get_label()!r}"
+        for artist in drawn
+        if artist.get_visible() and _covers(legend_box, artist, renderer)
     ]
-    return covered
 
 
 def _legends_over_data(fig, renderer) -> list[str]:
