@@ -11,26 +11,27 @@ BOOK := deep-learning-intro-for-hep
 
 .PHONY: install install-student lock book test test-fast lint notebooks lab format benchmarks clean
 
-# requirements.txt (the authors') and requirements-student.txt (the chapters') say what is
-# needed; requirements.lock fixes every version to the tested one.
+# pyproject.toml says what is needed (its extras: `student` for the chapters, `authors` for
+# everything); requirements.lock fixes every version to the tested one.
 CONSTRAINTS := -c requirements.lock
 
-# .venv/, made if missing, with one requirements file installed into it
+# .venv/, made if missing, with the book's package and one of its extras installed into it
 define install_into_venv
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r $(1) $(CONSTRAINTS)
+	$(BIN)/python -m pip install --quiet -e '.[$(1)]' $(CONSTRAINTS)
 endef
 
-# Two stamps: student.stamp says that the chapters' set (requirements-student.txt) is in .venv/,
-# installed.stamp the authors' full set (requirements.txt, which includes the chapters' set, so it
-# sets both). After `make install-student`, `make install` finds no installed.stamp and adds the rest.
-$(VENV)/installed.stamp: requirements.txt requirements-student.txt requirements.lock pyproject.toml
-	$(call install_into_venv,requirements.txt)
+# Two stamps: student.stamp says that the chapters' set (the `student` extra) is in .venv/,
+# installed.stamp the authors' full set (the `authors` extra, which includes the students', so
+# it sets both). After `make install-student`, `make install` finds no installed.stamp and adds
+# the rest.
+$(VENV)/installed.stamp: pyproject.toml requirements.lock
+	$(call install_into_venv,authors)
 	touch $@ $(VENV)/student.stamp
 
-$(VENV)/student.stamp: requirements-student.txt requirements.lock pyproject.toml
-	$(call install_into_venv,requirements-student.txt)
+$(VENV)/student.stamp: pyproject.toml requirements.lock
+	$(call install_into_venv,student)
 	touch $@
 
 install: $(VENV)/installed.stamp
@@ -38,7 +39,7 @@ install: $(VENV)/installed.stamp
 # the students' light install: what the chapters need, without Pythia, the build or the tests
 install-student: $(VENV)/student.stamp
 
-# Move to the newest versions that requirements.txt allows (README.md, "Pinned versions"): a fresh
+# Move to the newest versions that pyproject.toml allows (README.md, "Pinned versions"): a fresh
 # .venv without the lock, then the lock rewritten from it. Local labels such as +cpu are dropped,
 # so that the lock also accepts the other builds of the same version (a CUDA torch, for one).
 lock:

@@ -53,8 +53,8 @@ top; every notebook reads `data/jet-images.h5` from this folder, so keep them si
 
 The notebooks import the book's own packages. Install what the chapters need, from the top
 folder of the book's repository, with Python 3.11:
-`pip install -r requirements-student.txt -c requirements.lock` (the students' set: no Pythia,
-no book build, no tests). The first cell of {first} checks your setup and says what is
+`pip install -e '.[student]' -c requirements.lock` (the students' set: no Pythia, no book
+build, no tests). The first cell of {first} checks your setup and says what is
 missing.
 
 Chapters, in order:

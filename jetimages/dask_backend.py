@@ -20,7 +20,7 @@ from .schema import software_versions, version_differences
 CONNECT_TIMEOUT = "10s"
 CHECK_TIMEOUT_S = 10  # for a scheduler to say that it is one
 WORKER_HINT = (
-    "install the repository there with `pip install -r requirements.txt -c "
+    "install the repository there with `pip install -e '.[authors]' -c "
     "requirements.lock` (README.md, 'On a Dask cluster')"
 )
 

@@ -8,7 +8,8 @@ from importlib import metadata
 from importlib.util import find_spec
 from pathlib import Path
 
-# import name -> distribution name, for everything a chapter imports
+# import name -> distribution name, for everything a chapter imports, directly or through the
+# book's packages (tests/test_student_install.py checks that none is left out)
 REQUIRED = {
     "numpy": "numpy",
     "scipy": "scipy",
@@ -20,6 +21,8 @@ REQUIRED = {
     "tqdm": "tqdm",
     "particle": "particle",
     "fastjet": "fastjet",
+    # the jets' particles, as jetimages clusters them and computes N-subjettiness
+    "awkward": "awkward",
     # every chapter's numbers (jetlearn.prose), its source code shown (IPython.display)
     # and JupyterLab's view of the .md files
     "IPython": "ipython",
@@ -27,13 +30,14 @@ REQUIRED = {
     "jupytext": "jupytext",
 }
 # Only chapter 10's live simulation needs Pythia; without it, that chapter shows jets stored
-# in the dataset instead. The students' install (requirements-student.txt) leaves it out.
+# in the dataset instead. The students' install (pyproject.toml's `student` extra) leaves it
+# out.
 OPTIONAL = {"pythia8mc": "pythia8mc"}
-# pip, not `make install-student`: make does nothing once its stamp is newer than the files,
-# even where a package went missing or changed since
+# pip, not `make install-student`: make does nothing once its stamp is newer than
+# pyproject.toml and the lock, even where a package went missing or changed since
 INSTALL_HINT = (
-    "From the top folder of the repository, run `python -m pip install -r "
-    "requirements-student.txt -c requirements.lock` with the Python that runs the book "
+    "From the top folder of the repository, run `python -m pip install -e "
+    "'.[student]' -c requirements.lock` with the Python that runs the book "
     "(`.venv/bin/python` after `make install-student`)."
 )
 

@@ -13,13 +13,15 @@ import platform
 import re
 import sys
 import time
+import tomllib
 from importlib import metadata
 from pathlib import Path
 
 from jetimages.environment import INSTALL_HINT, OPTIONAL, REQUIRED, installed_versions
 from jetimages.layout import BOOK
 
-STUDENT_REQUIREMENTS = BOOK.parent / "requirements-student.txt"
+PYPROJECT = BOOK.parent / "pyproject.toml"
+"""Where the book declares what it needs: the students' set is its `student` extra."""
 MIN_PYTHON = (3, 11)
 MIN_FREE_GB = 3.0
 """Free memory to ask for: the largest chapter's kernel peaks below 3 GB (90-teaching.md)."""
@@ -44,16 +46,40 @@ def book_folder(start: Path | None = None) -> Path:
     return BOOK
 
 
-def pinned_distributions(requirements: Path) -> dict[str, str | None]:
-    """{distribution: exact pin or None} for each package a requirements file names
-    (options such as `-e .` left out)."""
+def declared_requirements(
+    extra: str | None = None, pyproject: Path = PYPROJECT
+) -> list[str]:
+    """The requirements that `pip install -e '.[extra]'` installs, as pyproject.toml
+    declares them: the project's dependencies, then the extra's (None: no extra), where an
+    extra naming the project itself (`jetimages[student]`) brings that extra's in turn."""
+    project = tomllib.loads(pyproject.read_text())["project"]
+    extras = project.get("optional-dependencies", {})
+    itself = re.compile(rf"{re.escape(project['name'])}\s*\[([^\]]*)\]\s*")
+    requirements, seen = list(project["dependencies"]), set()
+
+    def add(name: str) -> None:
+        if name in seen:
+            return
+        seen.add(name)
+        for requirement in extras[name]:
+            if match := itself.fullmatch(requirement):
+                for other in match.group(1).split(","):
+                    add(other.strip())
+            else:
+                requirements.append(requirement)
+
+    if extra is not None:
+        add(extra)
+    return requirements
+
+
+def pinned_distributions(requirements: list[str]) -> dict[str, str | None]:
+    """{distribution: exact pin or None} for each requirement (PEP 508 strings, read without
+    the `packaging` package, which the students' set does not declare)."""
     pins = {}
-    for line in requirements.read_text().splitlines():
-        line = line.split("#")[0].strip()
-        if not line or line.startswith("-"):
-            continue
-        name = re.split(r"[<>=!~;\[ ]", line, maxsplit=1)[0]
-        exact = re.search(r"==\s*([^,;\s]+)", line)
+    for requirement in requirements:
+        name = re.split(r"[<>=!~;\[ ]", requirement.strip(), maxsplit=1)[0]
+        exact = re.search(r"==\s*([^,;\s]+)", requirement)
         pins[name] = exact.group(1) if exact else None
     return pins
 
@@ -71,8 +97,8 @@ def check_packages() -> tuple[list[str], bool]:
         )
     versions, missing = installed_versions(REQUIRED)
     wanted = dict.fromkeys(versions)
-    if STUDENT_REQUIREMENTS.is_file():
-        wanted.update(pinned_distributions(STUDENT_REQUIREMENTS))
+    if PYPROJECT.is_file():  # in a checkout, where the book is installed from
+        wanted.update(pinned_distributions(declared_requirements("student")))
     for distribution, pin in wanted.items():
         if distribution in missing:
             continue

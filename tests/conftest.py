@@ -67,7 +67,7 @@ if importlib.util.find_spec("pytest_playwright") is None:
         """Stands in for pytest-playwright's fixture where that plugin is missing."""
         no_browser(
             "the pytest plugin pytest-playwright is not installed; "
-            "`pip install -r requirements.txt`"
+            "`pip install -e '.[authors]' -c requirements.lock`"
         )
 
 else:

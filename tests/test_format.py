@@ -45,7 +45,7 @@ def code_cells(notebook) -> list[str]:
 @pytest.mark.parametrize("stem", toc_chapters())
 def test_chapter_code_is_formatted(stem):
     assert RUFF.is_file(), (
-        f"no ruff next to {sys.executable}; `pip install -r requirements.txt`"
+        f"no ruff next to {sys.executable}; `pip install -e '.[authors]' -c requirements.lock`"
     )
     notebook = jupytext.read(BOOK / f"{stem}.md")
     formatted = pipe_notebook(copy.deepcopy(notebook), f"{RUFF} format -", quiet=True)

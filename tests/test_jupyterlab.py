@@ -30,9 +30,9 @@ import pytest
 
 from booktools.book import BOOK, toc_chapters
 
-# playwright comes with requirements.txt. Without it the browser tests need the `browser`
-# fixture, which then skips, or fails where CI is set (tests/conftest.py): this module must
-# still import, so that its tests get that far.
+# playwright comes with the authors' install (pyproject.toml's `authors` extra). Without it
+# the browser tests need the `browser` fixture, which then skips, or fails where CI is set
+# (tests/conftest.py): this module must still import, so that its tests get that far.
 try:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 except ImportError:

@@ -1,7 +1,9 @@
-"""The students' light install (requirements-student.txt) is complete: every module that a
-chapter's code or the setup check (`python -m jetlearn.setup_check`) imports, directly or
-through the book's packages, comes from a package that the file names (or that `-e .` brings, pyproject.toml's dependencies). Pythia alone may be
-missing: no chapter needs it, and the book's packages import without it.
+"""The students' light install (`pip install -e '.[student]'`) is complete: every module that
+a chapter's code or the setup check (`python -m jetlearn.setup_check`) imports, directly or
+through the book's packages, comes from a package that pyproject.toml declares for it (its
+dependencies and its `student` extra). Pythia alone may be missing: no chapter needs it, and
+the book's packages import without it. The intro chapter's check (`check_environment`) looks
+for every package that the chapters import.
 
 Only source is read (jupytext, ast) and the installed packages' metadata: no venv is made."""
 
@@ -9,15 +11,15 @@ import ast
 import re
 import subprocess
 import sys
-import tomllib
 from importlib.metadata import packages_distributions
 
 import jupytext
 import pytest
+from packaging.requirements import Requirement
 
 from booktools.book import BOOK, toc_chapters
-from jetimages.environment import OPTIONAL
-from jetlearn.setup_check import STUDENT_REQUIREMENTS, pinned_distributions
+from jetimages.environment import OPTIONAL, REQUIRED
+from jetlearn.setup_check import declared_requirements
 
 ROOT = BOOK.parent
 OURS = {"jetimages", "jetlearn"}  # the book's packages that chapters import
@@ -64,15 +66,18 @@ def chapter_sources() -> dict[str, str]:
     }
 
 
-def what_students_import() -> tuple[set[str], dict[str, set[str]]]:
-    """Our modules that the chapters and the setup check reach (each with the packages
-    above it, which run first), and {external top-level module: the chapters and modules
-    importing it}."""
+def what_students_import(
+    commands: bool = True,
+) -> tuple[set[str], dict[str, set[str]]]:
+    """Our modules that the chapters, and the setup check unless `commands` is false,
+    reach (each with the packages above it, which run first), and {external top-level
+    module: the chapters and modules importing it}."""
     ours, external = set(), {}
     queue = [
         (stem, imported_modules(source)) for stem, source in chapter_sources().items()
     ]
-    queue.append(("students' commands", {"jetlearn.setup_check"}))
+    if commands:
+        queue.append(("students' commands", {"jetlearn.setup_check"}))
     while queue:
         where, names = queue.pop()
         for name in names:
@@ -96,11 +101,11 @@ def what_students_import() -> tuple[set[str], dict[str, set[str]]]:
 
 
 def student_distributions() -> set[str]:
-    listed = set(pinned_distributions(STUDENT_REQUIREMENTS))
-    # `-e .` installs the book's package with its own dependencies
-    assert "-e ." in STUDENT_REQUIREMENTS.read_text().splitlines()
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return {normalized(name) for name in listed | set(project["dependencies"])}
+    """The packages of `pip install -e '.[student]'`: the book's dependencies and its
+    `student` extra, as pyproject.toml declares them."""
+    return {
+        normalized(Requirement(line).name) for line in declared_requirements("student")
+    }
 
 
 def test_every_module_a_chapter_needs_is_in_the_light_install():
@@ -119,8 +124,8 @@ def test_every_module_a_chapter_needs_is_in_the_light_install():
         and not {normalized(d) for d in provided_by.get(module, [])} & allowed
     }
     assert not missing, (
-        "imported, but no package in requirements-student.txt (or pyproject.toml's "
-        f"dependencies) provides it: {missing}"
+        "imported, but no package of pyproject.toml's dependencies or `student` extra "
+        f"provides it: {missing}"
     )
 
 
@@ -142,3 +147,19 @@ def test_pythia_is_optional():
 @pytest.mark.parametrize("not_for_students", ["pythia8mc", "jupyter-book", "pytest"])
 def test_the_authors_tools_stay_out_of_the_light_install(not_for_students):
     assert not_for_students not in student_distributions()
+
+
+def test_the_intro_check_looks_for_every_package_a_chapter_imports():
+    # check_environment, the intro chapter's first cell: a package it forgets is found
+    # missing only in the chapter that imports it
+    _, external = what_students_import(commands=False)
+    assert "myst_nb" in external and "IPython" in external and "jupytext" in external
+    forgotten = sorted(set(external) - set(REQUIRED) - set(OPTIONAL))
+    assert not forgotten, (
+        f"chapters import {forgotten}, which jetimages.environment.REQUIRED leaves out"
+    )
+
+
+def test_the_intro_check_names_packages_as_pyproject_declares_them():
+    # its versions and pip's hints name distributions: those of the students' install
+    assert {normalized(d) for d in REQUIRED.values()} <= student_distributions()

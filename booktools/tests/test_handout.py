@@ -118,8 +118,8 @@ def test_the_handout_tells_students_to_install_the_students_set(glued_book, tmp_
     readme = (
         handout.write_handout(tmp_path / "h", glued_book) / "README.md"
     ).read_text()
-    assert "requirements-student.txt -c requirements.lock" in readme
-    assert "-r requirements.txt" not in readme
+    assert "pip install -e '.[student]' -c requirements.lock" in readme
+    assert "[authors]" not in readme
 
 
 def test_a_number_no_chapter_recorded_is_a_clear_error(glued_book, tmp_path):

@@ -52,7 +52,7 @@ def test_a_missing_package_is_named_with_the_install_command(book, monkeypatch, 
     assert "no-such-package  MISSING" in output
     verdict = output.split("Verdict: not ready. To do:")[1]
     assert "Install no-such-package." in verdict
-    assert "pip install -r requirements-student.txt -c requirements.lock" in verdict
+    assert "pip install -e '.[student]' -c requirements.lock" in verdict
     # the later checks import the packages: skipped, and said so
     assert "Dataset files" not in output
 
@@ -90,13 +90,51 @@ def test_the_data_is_found_from_the_repository_or_the_book_folder(
     assert setup_check.book_folder(tmp_path) == tmp_path
 
 
-def test_exact_pins_are_read_from_a_requirements_file(tmp_path):
-    requirements = tmp_path / "requirements.txt"
-    requirements.write_text(
-        "# a comment\ntorch==2.13.0  # CPU\nnumpy>=1.26,<3\n-e .\nmyst-nb\n"
-    )
+PROJECT = """\
+[project]
+name = "book"
+dependencies = ["numpy>=1.26,<3", "fastjet==3.5.2.0"]
+
+[project.optional-dependencies]
+student = ["torch==2.13.0  ", "myst-nb", "pandas[performance]>=2.1; python_version>='3.11'"]
+authors = ["book[student]", "pytest>=8", "book [student, student]"]
+"""
+
+
+def test_an_extra_brings_the_dependencies_and_the_extras_it_names(tmp_path):
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(PROJECT)
+    dependencies = ["numpy>=1.26,<3", "fastjet==3.5.2.0"]
+    student = dependencies + [
+        "torch==2.13.0  ",
+        "myst-nb",
+        "pandas[performance]>=2.1; python_version>='3.11'",
+    ]
+    assert setup_check.declared_requirements(pyproject=pyproject) == dependencies
+    assert setup_check.declared_requirements("student", pyproject) == student
+    # `book[student]` is the students' set, once however often it is named
+    assert setup_check.declared_requirements("authors", pyproject) == [
+        *student,
+        "pytest>=8",
+    ]
+
+
+def test_exact_pins_are_read_from_the_declared_requirements(tmp_path):
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(PROJECT)
+    requirements = setup_check.declared_requirements("student", pyproject)
     assert setup_check.pinned_distributions(requirements) == {
-        "torch": "2.13.0",
         "numpy": None,
+        "fastjet": "3.5.2.0",
+        "torch": "2.13.0",
         "myst-nb": None,
+        "pandas": None,
     }
+
+
+def test_the_check_reads_the_books_own_student_extra():
+    pins = setup_check.pinned_distributions(
+        setup_check.declared_requirements("student")
+    )
+    assert pins["torch"] == "2.13.0"
+    assert "pythia8mc" not in pins  # the authors' alone
