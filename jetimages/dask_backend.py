@@ -1,9 +1,10 @@
 """Simulation blocks on a Dask distributed cluster: generate(dask=ADDRESS).
 
-A block's jets depend only on (seed, class, block number) and on the installed versions
-of the packages in schema.VERSIONED_PACKAGES, so a cluster gives the bytes of a single
-machine as long as every worker has this machine's versions. Each task checks that on
-its worker before it simulates. README.md, "On a Dask cluster", says how to start a
+A block's jets depend only on (seed, class, block number), on the installed versions
+of the packages in schema.VERSIONED_PACKAGES and on this tool's code (its digest,
+schema.source_digest), so a cluster gives the bytes of a single machine as long as every
+worker has this machine's versions and code. Each task checks that on its worker before
+it simulates. README.md, "On a Dask cluster", says how to start a
 cluster and what workers need.
 """
 
@@ -20,8 +21,8 @@ from .schema import software_versions, version_differences
 CONNECT_TIMEOUT = "10s"
 CHECK_TIMEOUT_S = 10  # for a scheduler to say that it is one
 WORKER_HINT = (
-    "install the repository there with `pip install -e '.[authors]' -c "
-    "requirements.lock` (README.md, 'On a Dask cluster')"
+    "check out this commit of the repository there and install it with `pip install -e "
+    "'.[authors]' -c requirements.lock` (README.md, 'On a Dask cluster')"
 )
 
 

@@ -239,7 +239,7 @@ def _check_attributes(path: Path, attrs: dict, hint: str) -> None:
             hint=hint,
         )
     for key, value in attrs.items():
-        text = key.startswith("version_") or key == "simulation"
+        text = key.startswith(("version_", "source_")) or key == "simulation"
         if text and not isinstance(value, (str, bytes)):
             raise DamagedInputError(
                 "{path}: its attribute '{key}' is {value!r}, not text: the file is "

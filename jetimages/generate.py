@@ -419,6 +419,17 @@ def _comparable(value):
     return np.asarray(value).tolist()
 
 
+def _attribute_name(key: str) -> str:
+    """An attribute's name in messages: the code digest is named for what it is."""
+    if key == schema.SOURCE_ATTRIBUTE:
+        return f"{schema.provenance_name(key)} ({key})"
+    return key
+
+
+def _shown_attribute(attrs: dict, key: str) -> str:
+    return str(attrs[key]) if key in attrs else schema.NOT_RECORDED
+
+
 def _check_shard_set(shards: list[tuple[Path, dict[str, np.ndarray], dict]]) -> None:
     """That the shards are exactly shards 0 .. K-1 of one dataset, each once, each
     holding exactly its part of the dataset's block plan; otherwise a UsageError (a
@@ -426,7 +437,7 @@ def _check_shard_set(shards: list[tuple[Path, dict[str, np.ndarray], dict]]) -> 
     offending file."""
     first_path, _, first = shards[0]
     # everything but the shard number must agree: seed, size, shard total, schema, cuts,
-    # every version
+    # every version, the code
     for path, _, attrs in shards[1:]:
         keys = (first.keys() | attrs.keys()) - {"shard"}
         differing = sorted(
@@ -436,7 +447,8 @@ def _check_shard_set(shards: list[tuple[Path, dict[str, np.ndarray], dict]]) -> 
         )
         if differing:
             details = "; ".join(
-                f"{key} {first.get(key)!s} there, {attrs.get(key)!s} here"
+                f"{_attribute_name(key)} {_shown_attribute(first, key)} there, "
+                f"{_shown_attribute(attrs, key)} here"
                 for key in differing
             )
             raise UsageError(
@@ -595,15 +607,18 @@ def merge(
         attrs = shards[0][2]
         seed = int(attrs["seed"])
         # the same attributes, in the same order, as a whole-dataset run writes;
-        # versions from the shards
+        # versions and code digest from the shards, which made the jets: shards made
+        # before the digest was recorded give a file that records none either
         merged_attrs = schema.file_attributes(
             seed, int(attrs["jets_per_class"]), schema.simulation_of(attrs)
         )
+        if schema.SOURCE_ATTRIBUTE not in attrs:
+            del merged_attrs[schema.SOURCE_ATTRIBUTE]
         merged_attrs.update(
             {
                 key: str(value)
                 for key, value in attrs.items()
-                if key.startswith("version_")
+                if key.startswith(("version_", "source_"))
             }
         )
         joined = shuffle_rows(joined, seed)

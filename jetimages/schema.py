@@ -1,5 +1,5 @@
 """The format of the dataset files: which arrays they hold, with what dtype, units and
-rounding, which attributes, and the software versions that made them.
+rounding, which attributes, and the software versions and code that made them.
 
 A dataset is two HDF5 files with one row per jet, in the same (shuffled) order:
 
@@ -7,12 +7,17 @@ A dataset is two HDF5 files with one row per jet, in the same (shuffled) order:
     jet-constituents.h5  the hardest particles of each jet, for particle-set networks
 
 ARRAYS lists every array: its file, dtype on disk, units and meaning. Both files carry
-the same attributes: the cuts, the image geometry, the seed and the software versions. A
-shard (one part of a dataset made on its own) is a single file holding every array.
+the same attributes: the cuts, the image geometry, the seed, the software versions and a
+digest of this tool's code (source_digest). A shard (one part of a dataset made on its
+own) is a single file holding every array.
 """
 
+import ast
+import functools
+import hashlib
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -154,11 +159,77 @@ def installed_version(name: str) -> str:
         return NOT_INSTALLED
 
 
+# The attribute that names this tool's own code, which decides the bytes as much as the
+# packages' versions do (its version number, 0.2.0, stays put while the code changes).
+SOURCE_ATTRIBUTE = "source_jetimages"
+
+
+def _docstring_free(tree: ast.AST) -> ast.AST:
+    """`tree` without the docstrings of its module, classes and functions."""
+    for node in ast.walk(tree):
+        if isinstance(
+            node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+        ):
+            first = node.body[0] if node.body else None
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            ):
+                node.body = node.body[1:]
+    return tree
+
+
+def _dumped(node) -> str:
+    """A syntax tree as text, like ast.dump, but without the fields that are None or
+    empty: Python versions add such fields (3.12 type_params) and ast.dump shows them
+    on some versions and not on others (3.13), so the same code reads the same on
+    every Python."""
+    if isinstance(node, ast.AST):
+        fields = ", ".join(
+            f"{name}={_dumped(value)}"
+            for name, value in ast.iter_fields(node)
+            if value is not None and not (isinstance(value, list) and not value)
+        )
+        return f"{type(node).__name__}({fields})"
+    if isinstance(node, list):
+        return f"[{', '.join(map(_dumped, node))}]"
+    return repr(node)
+
+
+def code_digest(sources: Mapping[str, str]) -> str:
+    """A short SHA-256 of Python modules ({file name: source}) that sees every change to
+    their code and none to their comments, formatting or docstrings: it digests each
+    module's syntax tree, without docstrings and line numbers."""
+    digest = hashlib.sha256()
+    for name in sorted(sources):
+        tree = _docstring_free(ast.parse(sources[name], filename=name))
+        digest.update(f"{name}\n{_dumped(tree)}\n".encode())
+    return digest.hexdigest()[:12]
+
+
+@functools.cache
+def source_digest() -> str:
+    """The code_digest of every module of jetimages but its tests.
+
+    All of them, not a chosen few that can change the bytes: a list kept by hand goes
+    wrong unnoticed when code moves between modules, while a change that alters no byte
+    (an error message) costs only a named difference that was not the cause.
+    """
+    folder = Path(__file__).parent
+    return code_digest(
+        {path.name: path.read_text(encoding="utf-8") for path in folder.glob("*.py")}
+    )
+
+
 def software_versions() -> dict[str, str]:
+    """The versions of every package in VERSIONED_PACKAGES, of HDF5, and the digest of
+    this tool's code (SOURCE_ATTRIBUTE): what, with the seed, decides a file's bytes."""
     versions = {
         f"version_{name}": installed_version(name) for name in VERSIONED_PACKAGES
     }
     versions["version_hdf5"] = h5py.version.hdf5_version
+    versions[SOURCE_ATTRIBUTE] = source_digest()
     return versions
 
 
@@ -167,23 +238,43 @@ def as_text(value) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+NOT_RECORDED = "not recorded"
+
+
+def provenance_name(key: str) -> str:
+    """How messages name a key of software_versions(): "numpy", "the data tool's
+    code"."""
+    if key == SOURCE_ATTRIBUTE:
+        return "the data tool's code"
+    return key.removeprefix("version_")
+
+
 def version_differences(attrs: dict, source: str = "the file") -> list[str]:
     """Each version in `attrs` (a dataset's attributes, or software_versions() of
     another machine) that differs from this environment's, as "numpy: 2.4.6 in the file,
-    2.5.0 here"; [] if none.
+    2.5.0 here", and the code digest if it differs ("the data tool's code: 1a2b3c4d5e6f
+    in the file, ... here"); [] if none. A file made before the digest was recorded
+    has it "not recorded".
 
-    Same seed and same versions give the same bytes, so when regenerated data differs
-    from a file, this names the likely reason.
+    Same seed, same versions and same code give the same bytes, so when regenerated
+    data differs from a file, this names the likely reason.
     """
     differences = []
     for key, installed in software_versions().items():
-        recorded = as_text(attrs[key]) if key in attrs else "not recorded"
+        recorded = as_text(attrs[key]) if key in attrs else NOT_RECORDED
         if recorded != installed:
             differences.append(
-                f"{key.removeprefix('version_')}: {recorded} in {source}, {installed} "
-                "here"
+                f"{provenance_name(key)}: {recorded} in {source}, {installed} here"
             )
     return differences
+
+
+def why_regenerated_differs(attrs: dict) -> str:
+    """For a test that remakes a file's jets and finds other arrays: the differences of
+    version_differences, or that there are none."""
+    return "; ".join(version_differences(attrs)) or (
+        "all recorded versions and the data tool's code match the installed ones"
+    )
 
 
 def simulation_of(attrs) -> str:

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from jetimages.layout import RESULTS
@@ -59,15 +60,78 @@ def _machine() -> dict:
     }
 
 
+# Attributes that say how a file was made, not what its arrays hold: the versions and
+# code digest (a regenerated file with the same arrays records newer ones), and the Pythia
+# settings, which copy the tool's constants (a file of 0.1.0 lacks shared_settings) and
+# whose effect on the jets is in the arrays.
+PROVENANCE_PREFIXES = ("version_", "source_")
+PROVENANCE_KEYS = ("simulation_settings", "shared_settings")
+
+
+def _is_provenance(key: str) -> bool:
+    return key.startswith(PROVENANCE_PREFIXES) or key in PROVENANCE_KEYS
+
+
+def _attribute_text(value) -> str:
+    """An HDF5 attribute as text that is the same however h5py hands it back (str or
+    bytes, NumPy scalar or array) and that keeps the dtype of numbers."""
+    if isinstance(value, (str, bytes)):
+        return json.dumps(value.decode() if isinstance(value, bytes) else value)
+    array = np.asarray(value)
+    if array.dtype.kind in "OSU":
+        items = [v.decode() if isinstance(v, bytes) else str(v) for v in array.flat]
+        return json.dumps([list(array.shape), items])
+    return json.dumps([array.dtype.str, list(array.shape), array.tobytes().hex()])
+
+
+def _contents_digest(path: Path, rows: int = 8000) -> str:
+    """The SHA-256 of what a benchmark reads from a dataset file: each array's name,
+    dtype, shape, attributes (units) and values, and the file's attributes but those of
+    _is_provenance. Neither the compression nor the bytes of the file count, so a file
+    remade with the same arrays keeps its digest."""
+    import h5py
+
+    digest = hashlib.sha256()
+    with h5py.File(path, "r") as file:
+        for key in sorted(file.attrs):
+            if not _is_provenance(key):
+                digest.update(f"{key}={_attribute_text(file.attrs[key])}\n".encode())
+        names = []
+
+        def collect(name, item):
+            if isinstance(item, h5py.Dataset):
+                names.append(name)
+
+        file.visititems(collect)
+        for name in sorted(names):
+            data = file[name]
+            shape = list(data.shape)
+            digest.update(f"{name} {data.dtype.str} {shape}\n".encode())
+            for key in sorted(data.attrs):
+                digest.update(f"{key}={_attribute_text(data.attrs[key])}\n".encode())
+            if not data.shape:
+                digest.update(np.asarray(data[()]).tobytes())
+                continue
+            # a few thousand rows at a time: C order, so the same bytes as all at once
+            for start in range(0, data.shape[0], rows):
+                digest.update(
+                    np.ascontiguousarray(data[start : start + rows]).tobytes()
+                )
+    return digest.hexdigest()
+
+
 def data_record(*images_files) -> dict:
-    """{file name: SHA-256} of each dataset file named and of its constituents file:
-    what a benchmark read, so that a test can tell when its results are of other data."""
+    """{file name: SHA-256 of its contents} of each dataset file named and of its
+    constituents file: what a benchmark read, so that a test can tell when its results
+    are of other data. The digest is of the arrays and the attributes that describe them
+    (_contents_digest), not of the file's bytes, which change when the same arrays are
+    written again by newer software."""
     from jetimages.schema import constituents_path  # the data tool, only when storing
 
     record = {}
     for images in images_files:
         for path in (Path(images), constituents_path(images)):
-            record[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+            record[path.name] = _contents_digest(path)
     return record
 
 

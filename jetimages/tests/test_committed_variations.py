@@ -126,8 +126,11 @@ def test_committed_rows_regenerate_bit_for_bit(datasets, simulation, label):
     )
     rows = rows[np.argsort(jets.row_in_block[rows])][:5]
     again = simulate_block(label, int(jets.attrs["seed"]), 0, 5, simulation)
+    why = schema.why_regenerated_differs(jets.attrs)
     for name in ("images", "features", "particles", "jet_pt", "n_constituents"):
         committed = getattr(jets, name)[rows]
         np.testing.assert_array_equal(
-            schema.stored_values(name, again.arrays[name]), committed, err_msg=name
+            schema.stored_values(name, again.arrays[name]),
+            committed,
+            err_msg=f"{name} differs ({why})",
         )

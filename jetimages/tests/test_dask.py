@@ -45,6 +45,15 @@ def test_a_worker_with_other_versions_is_refused():
         dask_backend._checked_call(None, print, versions)
 
 
+def test_a_worker_with_other_code_is_refused():
+    versions = {**schema.software_versions(), schema.SOURCE_ATTRIBUTE: "0123456789ab"}
+    with pytest.raises(
+        errors.ClusterError,
+        match=r"same bytes: the data tool's code: 0123456789ab in the submitting process",
+    ):
+        dask_backend._checked_call(None, print, versions)
+
+
 def test_an_address_that_is_no_scheduler_gives_one_line(tmp_path, capsys):
     code = main(
         [

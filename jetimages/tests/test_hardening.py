@@ -261,6 +261,7 @@ def test_merge_refuses_absurd_values_with_status_3(tmp_path, capsys):
         ("jets_per_class", 2.5),
         ("simulation", "a dream"),
         ("version_numpy", 3),
+        ("source_jetimages", 3),
     ],
 )
 def test_a_damaged_attribute_gives_one_line(tmp_path, key, value):

@@ -5,7 +5,7 @@ import h5py
 import numpy as np
 import pytest
 
-from jetimages import dataset
+from jetimages import dataset, schema
 from jetimages.__main__ import main
 from jetimages.generate import merge
 
@@ -79,6 +79,43 @@ def test_shards_of_another_dataset_or_software_are_named(tmp_path, attribute, va
         match=rf"other.h5 is not a shard of the same dataset as .*first.h5 \({attribute} ",
     ):
         merge([first, other], tmp_path / "all.h5")
+
+
+def test_shards_made_by_other_code_are_named(tmp_path):
+    first = write_shard(tmp_path / "first.h5", 3, 0, 2)
+    other = write_shard(
+        tmp_path / "other.h5", 3, 1, 2, **{schema.SOURCE_ATTRIBUTE: "0123456789ab"}
+    )
+    here = schema.source_digest()
+    with pytest.raises(
+        ValueError,
+        match=rf"other.h5 is not a shard of the same dataset as .*first.h5 \(the data "
+        rf"tool's code \(source_jetimages\) {here} there, 0123456789ab here\)",
+    ):
+        merge([first, other], tmp_path / "all.h5")
+    old = write_shard(tmp_path / "old.h5", 3, 1, 2)
+    with h5py.File(old, "r+") as file:
+        del file.attrs[schema.SOURCE_ATTRIBUTE]
+    with pytest.raises(
+        ValueError, match=rf"\(the data tool's code .*{here} there, not recorded here"
+    ):
+        merge([first, old], tmp_path / "all.h5")
+
+
+@pytest.mark.parametrize("digest", ["0123456789ab", None])
+def test_the_merged_file_records_the_code_of_its_shards(tmp_path, digest):
+    """The shards' code made the jets; shards from before the digest record none, and
+    so does their merged file."""
+    shards = write_shards(tmp_path, jets_per_class=3, shards=2)
+    for shard in shards:
+        with h5py.File(shard, "r+") as file:
+            del file.attrs[schema.SOURCE_ATTRIBUTE]
+            if digest:
+                file.attrs[schema.SOURCE_ATTRIBUTE] = digest
+    merged = merge(shards, tmp_path / "jet-images.h5")
+    for path in (merged, schema.constituents_path(merged)):
+        with h5py.File(path) as file:
+            assert file.attrs.get(schema.SOURCE_ATTRIBUTE) == digest
 
 
 def test_a_shard_holding_other_blocks_than_its_number_says_is_named(tmp_path):

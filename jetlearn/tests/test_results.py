@@ -1,13 +1,14 @@
 """Stored benchmark results: what a benchmark writes, a chapter reads back unchanged; a
 missing or damaged file says how to get it back; nothing half-written replaces a good file."""
 
-import hashlib
 import json
 
+import h5py
 import numpy as np
 import pandas as pd
 import pytest
 
+from jetimages.tests.synthetic import write_whole
 from jetlearn import results
 
 
@@ -123,17 +124,53 @@ def test_stored_results_are_readable_by_everyone_the_umask_allows(tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
 
 
-def test_the_data_record_names_both_files_of_a_dataset_with_their_digest(tmp_path):
-    images = tmp_path / "jet-images-x.h5"
-    images.write_bytes(b"images")
-    (tmp_path / "jet-constituents-x.h5").write_bytes(b"particles")
+def rewritten(path, change):
+    """Write the dataset file at `path` again, attributes in another order, through
+    change(arrays, attrs), as regenerating it with other software would."""
+    with h5py.File(path) as file:
+        arrays = {name: (file[name][()], dict(file[name].attrs)) for name in file}
+        attrs = dict(reversed(list(file.attrs.items())))
+    change(arrays, attrs)
+    path.unlink()
+    with h5py.File(path, "w") as file:
+        for name, (values, units) in arrays.items():
+            file.create_dataset(name, data=values, compression="gzip")
+            file[name].attrs.update(units)
+        file.attrs.update(attrs)
+
+
+def test_the_data_record_digests_what_a_benchmark_reads_of_both_files(tmp_path):
+    """Both files of a dataset are named; the same arrays written again by other code
+    and versions, with other compression, keep their digest, while another value, unit
+    or description of the arrays changes it."""
+    images = write_whole(tmp_path / "jet-images-x.h5")
     record = results.data_record(images)
-    assert record == {
-        "jet-images-x.h5": hashlib.sha256(b"images").hexdigest(),
-        "jet-constituents-x.h5": hashlib.sha256(b"particles").hexdigest(),
-    }
-    (tmp_path / "jet-constituents-x.h5").write_bytes(b"other particles")
-    assert results.data_record(images) != record
+    assert set(record) == {"jet-images-x.h5", "jet-constituents-x.h5"}
+    assert all(len(digest) == 64 for digest in record.values())
+
+    def newer_software(arrays, attrs):
+        attrs.update(version_numpy="9.9", source_jetimages="0123456789ab")
+        attrs.pop("shared_settings")  # as in the files of jetimages 0.1.0
+
+    rewritten(images, newer_software)
+    assert results.data_record(images) == record
+
+    def other_value(arrays, attrs):
+        arrays["jet_pt"][0][0] += 1
+
+    def other_units(arrays, attrs):
+        arrays["jet_pt"][1]["units"] = "TeV"
+
+    def other_order(arrays, attrs):
+        attrs["label_order"] = list(reversed(attrs["label_order"]))
+
+    for change in (other_value, other_units, other_order):
+        (tmp_path / change.__name__).mkdir()
+        fresh = write_whole(tmp_path / change.__name__ / "jet-images-x.h5")
+        assert results.data_record(fresh) == record
+        rewritten(fresh, change)
+        changed = results.data_record(fresh)["jet-images-x.h5"]
+        assert changed != record["jet-images-x.h5"], change.__name__
 
 
 def test_a_value_with_its_error_never_breaks_and_never_reads_minus_zero():
