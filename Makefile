@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 BOOK := deep-learning-intro-for-hep
 
-.PHONY: install install-student lock book test test-fast lint notebooks lab format benchmarks clean
+.PHONY: install install-student lock book test test-fast lint notebooks lab format models benchmarks clean
 
 # pyproject.toml says what is needed (its extras: `student` for the chapters, `authors` for
 # everything); requirements.lock fixes every version to the tested one.
@@ -100,6 +100,13 @@ lab: $(VENV)/student.stamp
 # which rewrites only the code; tests/test_format.py fails on a chapter that this would change
 format: install
 	$(BIN)/jupytext --pipe "$(BIN)/ruff format -" $(BOOK)/[0-9]*.md
+
+# data/trained-models/, the trainings that the chapters load instead of repeating them
+# (jetlearn/kept.py): remade from one run of every chapter that trains everything, about
+# 15 minutes on 2 cores. Run it when a model, its inputs, its recipe or the training code
+# change: a chapter then finds no stored training that matches and trains it, slower.
+models: install
+	$(BIN)/python -m booktools.trained_models
 
 benchmarks: install
 	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done

@@ -1,13 +1,21 @@
 """Trained models kept for a later run that asks for the same training.
 
-Chapter 31 needs chapter 30's CNN and MLP, and several benchmarks train the same models: a
-training whose outcome is already known need not run again. `train_once` trains as
-`jetlearn.training.train` does, keeps the weights, the per-epoch losses and the training time
-under a digest of everything the outcome depends on (`training_key`), and loads them when the
-same training is asked for again. Anything that changes the outcome (the model's layers, its
-initial weights, its code, the inputs, labels, recipe, seed, the training code, workshop mode,
-PyTorch, the device) changes the digest, so a changed training runs afresh. A run on another
-number of threads may round differently; either run is a correct training.
+Chapter 31 needs chapter 30's CNN and MLP, chapter 50 the networks of chapters 30, 31 and
+40, and several benchmarks train the same models: a training whose outcome is already
+known need not run again. `train_once` trains as `jetlearn.training.train` does, keeps the
+weights, the per-epoch losses and the training time under a digest of everything the
+outcome depends on (`training_key`), and loads them when the same training is asked for
+again. Anything that changes the outcome (the model's layers, its initial weights, its
+code, the inputs, labels, recipe, seed, the training code, workshop mode, PyTorch, the
+device) changes the digest, so a changed training runs afresh. A run on another number of
+threads may round differently; either run is a correct training.
+
+Two places hold kept trainings. STORED ships with the book: every training of one clean
+run of all chapters (`make models`), so that a chapter that needs a network it does not
+teach the training of loads it in a second, on a laptop as in the tests. KEPT, in the
+build folder, holds what this computer trained itself. A chapter whose point is to watch
+a network learn asks for `from_store=False` and trains in front of the student (keeping
+the result in KEPT for the chapters after it).
 """
 
 import hashlib
@@ -20,13 +28,18 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from jetimages.layout import BOOK, WORKSHOP_VARIABLE
+from jetimages.layout import BOOK, DATA, WORKSHOP_VARIABLE
 
 from . import training
 
 KEPT = BOOK / "_build" / "trained-models"
 """Where the chapters keep their trained models (inside the build folder, which git
 ignores; delete it to train everything again)."""
+STORED = DATA / "trained-models"
+"""The trainings that ship with the book (`make models` writes them; see the module's
+docstring). Beside the data, so that the workshop handout carries them too."""
+USE_STORED_VARIABLE = "JETLEARN_USE_STORED"
+"""Set to 0 to ignore STORED and train everything (what `make models` does)."""
 CHUNK = 4096  # rows hashed at a time: no copy of a whole input at once
 
 
@@ -46,10 +59,16 @@ def code_digest(code) -> bytes:
     return hashlib.blake2b(b"\0".join(parts), digest_size=20).digest()
 
 
-def training_key(model, inputs: Iterable, recipe: dict, seed: int) -> str:
-    """A digest of everything a training's outcome depends on: the model's layers, initial
-    weights and forward code, every input (arrays or tensors, in order: the training and
-    validation inputs and labels), the recipe, workshop mode, the seed, the training code, PyTorch and the device."""
+def workshop_mode() -> bool:
+    return os.environ.get(WORKSHOP_VARIABLE, "0") not in ("", "0")
+
+
+def training_keys(model, inputs: Iterable, recipe: dict, seed: int) -> dict:
+    """{workshop mode: digest}: a digest of everything a training's outcome depends on,
+    the model's layers, initial weights and forward code, every input (arrays or
+    tensors, in order: the training and validation inputs and labels), the recipe, the
+    seed, the training code, PyTorch and the device, and last whether workshop mode cut
+    the epochs; both digests from one pass over the inputs."""
     digest = hashlib.blake2b(digest_size=20)
 
     def add(value) -> None:
@@ -72,11 +91,19 @@ def training_key(model, inputs: Iterable, recipe: dict, seed: int) -> str:
     for values in inputs:
         add_array(values)
     add(sorted(recipe.items()))
-    workshop = os.environ.get(WORKSHOP_VARIABLE, "0") not in ("", "0")
-    add((workshop, training.WORKSHOP_SHARE))  # workshop mode runs fewer epochs
     device = next(model.parameters()).device.type
     add((seed, torch.__version__, device, inspect.getsource(training)))
-    return digest.hexdigest()
+    keys = {}
+    for workshop in (False, True):
+        both = digest.copy()
+        both.update(repr((workshop, training.WORKSHOP_SHARE)).encode())
+        keys[workshop] = both.hexdigest()
+    return keys
+
+
+def training_key(model, inputs: Iterable, recipe: dict, seed: int) -> str:
+    """The digest of training_keys for the workshop mode that the environment sets."""
+    return training_keys(model, inputs, recipe, seed)[workshop_mode()]
 
 
 def save_whole(contents: dict, path: Path) -> None:
@@ -88,22 +115,55 @@ def save_whole(contents: dict, path: Path) -> None:
     partial.replace(path)
 
 
-def train_once(model, train_data, val_data, *, seed, folder: Path = KEPT, **recipe):
+def load_kept(model, path: Path, source: str):
+    """The weights of `path` loaded into `model`; its per-epoch losses and seconds."""
+    device = next(model.parameters()).device
+    kept = torch.load(path, map_location=device, weights_only=True)
+    model.load_state_dict(kept["weights"])
+    print(f"loaded the same training from {source} ({path.name[:12]}…)")
+    return kept["history"], kept["seconds"]
+
+
+def train_once(
+    model,
+    train_data,
+    val_data,
+    *,
+    seed,
+    folder: Path = KEPT,
+    stored: Path = STORED,
+    from_store: bool = True,
+    progress_bar: bool = True,
+    **recipe,
+):
     """jetlearn.training.train(model, train_data, val_data, seed=seed, **recipe), or, if
-    the same training was kept by an earlier run, its weights loaded into `model`.
-    Returns the per-epoch losses and the seconds the training took (when loaded: those
-    of the run that trained it)."""
-    key = training_key(model, [*train_data, *val_data], recipe, seed)
-    path = folder / f"{key}.pt"
+    the same training was kept, its weights loaded into `model`: first from `stored` (the
+    book's, unless from_store=False or USE_STORED_VARIABLE is 0; in workshop mode too, as
+    the full training is the book's), then from `folder` (this computer's earlier runs).
+    progress_bar=False hides the training's bar (it is no part of the outcome). Returns
+    the per-epoch losses and the seconds the training took (when loaded: those of the
+    run that trained it)."""
+    keys = training_keys(model, [*train_data, *val_data], recipe, seed)
+    use_stored = from_store and os.environ.get(USE_STORED_VARIABLE, "1") != "0"
+    if use_stored:
+        path = stored / f"{keys[False]}.pt"  # the full training, the book's
+        if path.exists():
+            return load_kept(
+                model, path, "the book's trained models, data/trained-models"
+            )
+    path = folder / f"{keys[workshop_mode()]}.pt"
     if path.exists():
-        device = next(model.parameters()).device
-        kept = torch.load(path, map_location=device, weights_only=True)
-        model.load_state_dict(kept["weights"])
-        print(f"loaded the same training, kept by an earlier run ({path.name[:12]}…)")
         training.epochs_to_run(recipe["epochs"])  # in workshop mode, says it was cut
-        return kept["history"], kept["seconds"]
+        return load_kept(model, path, "an earlier run on this computer")
+    if use_stored:  # say why a page that should take seconds takes minutes
+        print(
+            "not among the book's trained models (made on a CPU by today's code; "
+            "`make models` remakes them): training now"
+        )
     start = time.perf_counter()
-    history = training.train(model, train_data, val_data, seed=seed, **recipe)
+    history = training.train(
+        model, train_data, val_data, seed=seed, progress_bar=progress_bar, **recipe
+    )
     seconds = time.perf_counter() - start
     save_whole(
         {"weights": model.state_dict(), "history": history, "seconds": seconds}, path

@@ -110,3 +110,31 @@ def test_a_kept_workshop_training_still_says_it_was_shortened(
     kept.train_once(fresh_model(), *data, seed=3, folder=tmp_path, **RECIPE)
     assert len(counted) == 1
     assert "workshop mode: 1 of 2 epochs" in capsys.readouterr().out
+
+
+def test_the_books_stored_training_comes_first_in_workshop_mode_too(
+    tmp_path, data, counted, monkeypatch, capsys
+):
+    stored, own = tmp_path / "stored", tmp_path / "own"
+    kept.train_once(fresh_model(), *data, seed=3, folder=stored, **RECIPE)
+    monkeypatch.setenv(WORKSHOP_VARIABLE, "1")  # the full training is still the book's
+    model = fresh_model()
+    history, _ = kept.train_once(
+        model, *data, seed=3, folder=own, stored=stored, **RECIPE
+    )
+    assert len(counted) == 1 and not own.exists()
+    assert len(history["training"]) == RECIPE["epochs"]
+    assert "workshop mode" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("how", ["from_store=False", "environment"])
+def test_a_live_training_ignores_the_store(tmp_path, data, counted, monkeypatch, how):
+    stored, own = tmp_path / "stored", tmp_path / "own"
+    kept.train_once(fresh_model(), *data, seed=3, folder=stored, **RECIPE)
+    if how == "environment":
+        monkeypatch.setenv(kept.USE_STORED_VARIABLE, "0")  # what `make models` sets
+    live = {"from_store": False} if how == "from_store=False" else {}
+    kept.train_once(
+        fresh_model(), *data, seed=3, folder=own, stored=stored, **RECIPE, **live
+    )
+    assert len(counted) == 2 and len(list(own.iterdir())) == 1
