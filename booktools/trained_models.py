@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import jupytext
+import torch
 from nbclient import NotebookClient
 
 from jetimages.layout import WORKSHOP_VARIABLE
@@ -40,20 +41,26 @@ def run_chapter(stem: str) -> float:
     return time.perf_counter() - start
 
 
-def replace_folder(source: Path, target: Path) -> None:
-    """`target` becomes a copy of `source`: copied beside it first, then swapped in by
-    renames, so that an interruption leaves the old folder or the new one."""
+def replace_store(kept: Path, store: Path) -> int:
+    """`store` becomes the trainings of `kept`, each named by the key under which the
+    chapters look for the book's training (jetlearn.kept.training_keys, "book"). They
+    are copied beside it first, then swapped in by renames, so that an interruption
+    leaves the old store or the new one. Returns how many trainings it holds."""
     new, old = (
-        target.with_name(target.name + ".new"),
-        target.with_name(target.name + ".old"),
+        store.with_name(store.name + ".new"),
+        store.with_name(store.name + ".old"),
     )
     for leftover in (new, old):
         shutil.rmtree(leftover, ignore_errors=True)
-    shutil.copytree(source, new)
-    if target.exists():
-        target.rename(old)
-    new.rename(target)
+    new.mkdir(parents=True)
+    for path in sorted(kept.glob("*.pt")):
+        book_key = torch.load(path, weights_only=True)["book_key"]
+        shutil.copyfile(path, new / f"{book_key}.pt")
+    if store.exists():
+        store.rename(old)
+    new.rename(store)
     shutil.rmtree(old, ignore_errors=True)
+    return len(list(store.glob("*.pt")))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,10 +83,9 @@ def main(argv: list[str] | None = None) -> int:
             "no chapter kept a training: the store is left as it was", file=sys.stderr
         )
         return 1
-    replace_folder(KEPT, STORED)
-    files = sorted(STORED.glob("*.pt"))
-    size = sum(path.stat().st_size for path in files) / 2**20
-    print(f"{STORED}: {len(files)} trainings, {size:.1f} MiB")
+    count = replace_store(KEPT, STORED)
+    size = sum(path.stat().st_size for path in STORED.glob("*.pt")) / 2**20
+    print(f"{STORED}: {count} trainings, {size:.1f} MiB")
     return 0
 
 

@@ -14,7 +14,7 @@ Two places hold kept trainings. STORED ships with the book: every training of on
 run of all chapters (`make models`), so that a chapter that needs a network it does not
 teach the training of loads it in a second, on a laptop as in the tests. KEPT, in the
 build folder, holds what this computer trained itself. A chapter whose point is to watch
-a network learn asks for `from_store=False` and trains in front of the student (keeping
+a network learn asks for `always_train=True` and trains in front of the student (keeping
 the result in KEPT for the chapters after it).
 """
 
@@ -64,11 +64,18 @@ def workshop_mode() -> bool:
 
 
 def training_keys(model, inputs: Iterable, recipe: dict, seed: int) -> dict:
-    """{workshop mode: digest}: a digest of everything a training's outcome depends on,
-    the model's layers, initial weights and forward code, every input (arrays or
-    tensors, in order: the training and validation inputs and labels), the recipe, the
-    seed, the training code, PyTorch and the device, and last whether workshop mode cut
-    the epochs; both digests from one pass over the inputs."""
+    """Two digests of everything a training's outcome depends on: the model's layers,
+    initial weights and forward code, every input (arrays or tensors, in order: the
+    training and validation inputs and labels, every byte of them), the recipe, the
+    seed, the training code and PyTorch's version, from one pass over the inputs.
+
+    "book": the key of the book's own training (STORED): PyTorch's release without its
+    build label (the CPU, CUDA and macOS builds of one release print 2.13.0+cpu,
+    2.13.0+cu128, 2.13.0) and no device, so that any computer loads the book's
+    weights, and the full recipe, never workshop mode's share of it.
+    "here": the key of this computer's own training (KEPT): the exact build, the
+    device it trains on and whether workshop mode cuts the epochs, which all change the
+    outcome of a training run here."""
     digest = hashlib.blake2b(digest_size=20)
 
     def add(value) -> None:
@@ -79,7 +86,10 @@ def training_keys(model, inputs: Iterable, recipe: dict, seed: int) -> dict:
         add((tuple(values.shape), str(values.dtype)))
         for start in range(0, len(values), CHUNK):
             part = values[start : start + CHUNK]
-            add(np.ascontiguousarray(part.numpy() if torch.is_tensor(part) else part))
+            part = part.numpy() if torch.is_tensor(part) else part
+            add(
+                np.ascontiguousarray(part).tobytes()
+            )  # a repr would show only the edges
 
     add(repr(model))
     for name, tensor in model.state_dict().items():
@@ -91,19 +101,17 @@ def training_keys(model, inputs: Iterable, recipe: dict, seed: int) -> dict:
     for values in inputs:
         add_array(values)
     add(sorted(recipe.items()))
+    add((seed, inspect.getsource(training), torch.__version__.split("+")[0]))
+    book, here = digest.copy(), digest
+    book.update(b"book's full training")
     device = next(model.parameters()).device.type
-    add((seed, torch.__version__, device, inspect.getsource(training)))
-    keys = {}
-    for workshop in (False, True):
-        both = digest.copy()
-        both.update(repr((workshop, training.WORKSHOP_SHARE)).encode())
-        keys[workshop] = both.hexdigest()
-    return keys
+    add((torch.__version__, device, workshop_mode(), training.WORKSHOP_SHARE))
+    return {"book": book.hexdigest(), "here": here.hexdigest()}
 
 
 def training_key(model, inputs: Iterable, recipe: dict, seed: int) -> str:
-    """The digest of training_keys for the workshop mode that the environment sets."""
-    return training_keys(model, inputs, recipe, seed)[workshop_mode()]
+    """The digest of a training on this computer (training_keys' "here")."""
+    return training_keys(model, inputs, recipe, seed)["here"]
 
 
 def save_whole(contents: dict, path: Path) -> None:
@@ -132,40 +140,41 @@ def train_once(
     seed,
     folder: Path = KEPT,
     stored: Path = STORED,
-    from_store: bool = True,
+    always_train: bool = False,
     progress_bar: bool = True,
     **recipe,
 ):
     """jetlearn.training.train(model, train_data, val_data, seed=seed, **recipe), or, if
     the same training was kept, its weights loaded into `model`: first from `stored` (the
-    book's, unless from_store=False or USE_STORED_VARIABLE is 0; in workshop mode too, as
-    the full training is the book's), then from `folder` (this computer's earlier runs).
+    book's, unless USE_STORED_VARIABLE is 0; in workshop mode too, as the full training
+    is the book's), then from `folder` (this computer's earlier runs). always_train=True
+    trains in any case, for a chapter whose point is to watch the network learn, and
+    keeps the result in `folder` for the chapters after it.
     progress_bar=False hides the training's bar (it is no part of the outcome). Returns
     the per-epoch losses and the seconds the training took (when loaded: those of the
     run that trained it)."""
     keys = training_keys(model, [*train_data, *val_data], recipe, seed)
-    use_stored = from_store and os.environ.get(USE_STORED_VARIABLE, "1") != "0"
+    use_stored = not always_train and os.environ.get(USE_STORED_VARIABLE, "1") != "0"
     if use_stored:
-        path = stored / f"{keys[False]}.pt"  # the full training, the book's
+        path = stored / f"{keys['book']}.pt"
         if path.exists():
             return load_kept(
                 model, path, "the book's trained models, data/trained-models"
             )
-    path = folder / f"{keys[workshop_mode()]}.pt"
-    if path.exists():
+    path = folder / f"{keys['here']}.pt"
+    if path.exists() and not always_train:
         training.epochs_to_run(recipe["epochs"])  # in workshop mode, says it was cut
         return load_kept(model, path, "an earlier run on this computer")
     if use_stored:  # say why a page that should take seconds takes minutes
         print(
-            "not among the book's trained models (made on a CPU by today's code; "
-            "`make models` remakes them): training now"
+            "not among the book's trained models (made by today's code and PyTorch "
+            "release; `make models` remakes them): training now"
         )
     start = time.perf_counter()
     history = training.train(
         model, train_data, val_data, seed=seed, progress_bar=progress_bar, **recipe
     )
     seconds = time.perf_counter() - start
-    save_whole(
-        {"weights": model.state_dict(), "history": history, "seconds": seconds}, path
-    )
+    kept = {"weights": model.state_dict(), "history": history, "seconds": seconds}
+    save_whole({**kept, "book_key": keys["book"]}, path)  # make models names it so
     return history, seconds

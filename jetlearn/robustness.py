@@ -12,7 +12,8 @@
 - network_scores, tagger_scores: every score of a network or a classic tagger at once
 - reliability, expected_calibration_error, fit_temperature: does P = 0.8 mean 80 %?
 - calibration_floor: the ECE that a perfectly calibrated network shows on these jets
-- sculpting, random_sculpting: how much a cut on a tagger changes the background's mass
+- sculpting, random_sculpting, sculpting_error: how much a cut on a tagger changes the
+  background's mass, what chance alone gives, and its statistical error
   distribution, and how much a random selection of as many jets does
 """
 
@@ -47,6 +48,7 @@ __all__ = [
     "rejection_interval",
     "reliability",
     "sculpting",
+    "sculpting_error",
     "simulation_file",
     "tagger_scores",
     "with_temperature",
@@ -322,6 +324,25 @@ def sculpting(mass, kept, edges):
     before = np.histogram(mass, edges)[0]
     after = np.histogram(mass[kept], edges)[0]
     return float(jensenshannon(before, after, base=2) ** 2)
+
+
+def sculpting_error(mass, kept, edges, repeats=100, seed=0):
+    """The statistical error of sculpting(mass, kept, edges) from the number of kept
+    jets: the spread of the divergence when the kept jets are drawn again, with
+    replacement, from themselves (a bootstrap of `repeats` draws)."""
+    rng = np.random.default_rng(seed)
+    before = np.histogram(mass, edges)[0]
+    kept_mass = mass[kept]
+    values = [
+        jensenshannon(
+            before,
+            np.histogram(rng.choice(kept_mass, len(kept_mass)), edges)[0],
+            base=2,
+        )
+        ** 2
+        for _ in range(repeats)
+    ]
+    return float(np.std(values, ddof=1))
 
 
 def random_sculpting(mass, n_kept, edges, repeats=50, seed=0):

@@ -112,11 +112,20 @@ def test_a_kept_workshop_training_still_says_it_was_shortened(
     assert "workshop mode: 1 of 2 epochs" in capsys.readouterr().out
 
 
+def store_of(folder, tmp_path, name="stored"):
+    """The book's store made from the trainings kept in `folder`, as make models does."""
+    from booktools.trained_models import replace_store
+
+    replace_store(folder, tmp_path / name)
+    return tmp_path / name
+
+
 def test_the_books_stored_training_comes_first_in_workshop_mode_too(
     tmp_path, data, counted, monkeypatch, capsys
 ):
-    stored, own = tmp_path / "stored", tmp_path / "own"
-    kept.train_once(fresh_model(), *data, seed=3, folder=stored, **RECIPE)
+    made, own = tmp_path / "made", tmp_path / "own"
+    kept.train_once(fresh_model(), *data, seed=3, folder=made, **RECIPE)
+    stored = store_of(made, tmp_path)
     monkeypatch.setenv(WORKSHOP_VARIABLE, "1")  # the full training is still the book's
     model = fresh_model()
     history, _ = kept.train_once(
@@ -127,14 +136,56 @@ def test_the_books_stored_training_comes_first_in_workshop_mode_too(
     assert "workshop mode" not in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("how", ["from_store=False", "environment"])
+def test_any_build_of_the_same_pytorch_release_loads_the_books_training(
+    tmp_path, data, counted, monkeypatch
+):
+    made = tmp_path / "made"
+    kept.train_once(fresh_model(), *data, seed=3, folder=made, **RECIPE)
+    stored = store_of(made, tmp_path)
+    release = torch.__version__.split("+")[0]
+    monkeypatch.setattr(torch, "__version__", release + "+cu128")
+    kept.train_once(
+        fresh_model(), *data, seed=3, folder=tmp_path / "own", stored=stored, **RECIPE
+    )
+    assert len(counted) == 1
+
+
+def test_inputs_that_differ_only_inside_a_large_array_train_again(tmp_path, counted):
+    """numpy prints a large array by its edges only: the key must read every byte."""
+    rng = np.random.default_rng(0)
+    x = torch.from_numpy(rng.normal(size=(5000, 4)).astype(np.float32))
+    y = torch.from_numpy(rng.integers(0, 5, 5000))
+    other = x.clone()
+    other[2500, 2] += 1.0  # one number in the middle of the middle chunk
+    for inputs in (x, other):
+        kept.train_once(
+            fresh_model(),
+            (inputs, y),
+            (x[:50], y[:50]),
+            seed=3,
+            folder=tmp_path,
+            **RECIPE,
+        )
+    assert len(counted) == 2
+
+
+@pytest.mark.parametrize("how", ["always_train", "environment"])
 def test_a_live_training_ignores_the_store(tmp_path, data, counted, monkeypatch, how):
-    stored, own = tmp_path / "stored", tmp_path / "own"
-    kept.train_once(fresh_model(), *data, seed=3, folder=stored, **RECIPE)
+    made, own = tmp_path / "made", tmp_path / "own"
+    kept.train_once(fresh_model(), *data, seed=3, folder=made, **RECIPE)
+    stored = store_of(made, tmp_path)
     if how == "environment":
         monkeypatch.setenv(kept.USE_STORED_VARIABLE, "0")  # what `make models` sets
-    live = {"from_store": False} if how == "from_store=False" else {}
+    live = {"always_train": True} if how == "always_train" else {}
     kept.train_once(
         fresh_model(), *data, seed=3, folder=own, stored=stored, **RECIPE, **live
     )
     assert len(counted) == 2 and len(list(own.iterdir())) == 1
+
+
+def test_always_train_trains_again_what_this_computer_kept(tmp_path, data, counted):
+    for _ in range(2):
+        kept.train_once(
+            fresh_model(), *data, seed=3, folder=tmp_path, always_train=True, **RECIPE
+        )
+    assert len(counted) == 2

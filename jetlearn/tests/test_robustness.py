@@ -20,6 +20,7 @@ from jetlearn.robustness import (
     random_sculpting,
     rejection_interval,
     sculpting,
+    sculpting_error,
     simulation_file,
     with_temperature,
 )
@@ -153,3 +154,15 @@ def test_simulation_files_are_named_after_the_simulation():
     assert SIMULATIONS[0] == "nominal"
     with pytest.raises(ValueError, match="unknown simulation 'herwig'"):
         simulation_file("herwig")
+
+
+def test_the_error_of_a_sculpting_shrinks_with_the_jets_kept():
+    rng = np.random.default_rng(2)
+    mass = rng.exponential(40.0, 20_000)
+    edges = np.linspace(0, 250, 51)
+    errors = []
+    for n_kept in (100, 10_000):
+        kept = np.zeros(len(mass), dtype=bool)  # a cut that prefers heavier jets
+        kept[rng.choice(len(mass), n_kept, replace=False, p=mass / mass.sum())] = True
+        errors.append(sculpting_error(mass, kept, edges))
+    assert errors[0] > 3 * errors[1] > 0
