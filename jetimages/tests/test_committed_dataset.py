@@ -233,6 +233,7 @@ def test_file_records_how_it_was_made(jets):
         "image_half_width",
         "version_pythia8mc",
         "version_fastjet",
+        "source_jetimages",  # which code of the data tool made it (schema.source_digest)
     ):
         assert key in jets.attrs
     assert list(jets.attrs["jet_pt_window_GeV"]) == list(physics.JET_PT_WINDOW_GEV)

@@ -44,6 +44,7 @@ def test_each_file_says_how_it_was_made(datasets, simulation):
         int(jets.attrs["seed"]) == 2
     )  # no event shared with the nominal file (seed 1)
     np.testing.assert_array_equal(np.bincount(jets.labels), [JETS_PER_CLASS] * 5)
+    assert "source_jetimages" in jets.attrs  # which code of the data tool made it
     for path in (
         images_file(simulation),
         schema.constituents_path(images_file(simulation)),
