@@ -10,9 +10,14 @@ means, spreads and margins. No pass/fail.
 The book's side is not copied here: the code cells of chapters 30 and 31 tagged
 `shared-with-benchmark` are executed, so this script always measures what they teach.
 
+One task per (model, seed) (over_seeds.Task): a task makes only its own model's input, and
+each can run on its own Dask worker (--dask).
+
 Usage (from the repository root):  python benchmarks/cnn_models.py [--seeds 2026 1 7 42 99]
 """
 
+import functools
+import sys
 import time
 
 import torch
@@ -23,6 +28,9 @@ from jetlearn.chapters import chapter_namespace
 from jetlearn.results import data_record
 
 from over_seeds import (
+    exit_status,
+    jets_in,
+    loaded,
     run_over_seeds,
     score_row,
     seed_benchmark_parser,
@@ -97,36 +105,54 @@ MODELS = {  # key: what the chapter's table calls the model, and what the model 
 }
 
 
-def one_seed(book: dict, jets, seed: int) -> dict:
-    """Train every model on the split of this seed; {model key: test-set scores}."""
-    split = book["split_rows"](jets.labels, seed=seed)
-    train_rows = split[0]
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    features = book["standardized"](jets.features, train_rows)
+@functools.cache
+def chapters() -> dict:
+    """Chapter 30's CNN and recipes, chapter 31's three-channel models; run once per
+    process."""
+    return chapter_namespace(BOOK / CHAPTERS[0]) | chapter_namespace(BOOK / CHAPTERS[1])
+
+
+def model_input(book: dict, jets, key: str, train_rows):
+    """(glued network input, a function that makes the model, its recipe) of model
+    `key`, the inputs scaled on `train_rows`; only what this model reads is made."""
+    if key not in MODELS or key == "original":
+        raise KeyError(f"cnn_models has no model {key!r} of the book's training")
+    if key in ("mlp", "mlp_pt_mass", "everything"):
+        features = book["standardized"](jets.features, train_rows)
+        if key == "mlp":
+            return features, book["FeatureMLP"], book["MLP_RECIPE"]
+    if key == "cnn":
+        return book["to_network_input"](jets.images), book["JetCNN"], book["RECIPE"]
     pt_and_mass = book["standardized"](book["jet_pt_and_mass"](jets), train_rows)
-    multichannel = book["to_multichannel_input"](jets.images, jets.channels).flatten(1)
-    inputs = {  # key: (glued network input, model, recipe)
-        "mlp": (features, book["FeatureMLP"], book["MLP_RECIPE"]),
-        "mlp_pt_mass": (
+    if key == "mlp_pt_mass":
+        return (
             torch.cat([features, pt_and_mass], dim=1),
             lambda: book["FeatureMLP"](n_features=18),
             book["MLP_RECIPE"],
-        ),
-        "cnn": (book["to_network_input"](jets.images), book["JetCNN"], book["RECIPE"]),
-        "cnn3_pt_mass": (
+        )
+    multichannel = book["to_multichannel_input"](jets.images, jets.channels).flatten(1)
+    if key == "cnn3_pt_mass":
+        return (
             torch.cat([multichannel, pt_and_mass], dim=1),
             lambda: book["BranchedCNN"](in_channels=3, n_numbers=2),
             book["RECIPE"],
-        ),
-        "everything": (
-            torch.cat([multichannel, features, pt_and_mass], dim=1),
-            lambda: book["BranchedCNN"](in_channels=3, n_numbers=18),
-            book["RECIPE"],
-        ),
-    }
-    rows = {}
+        )
+    return (
+        torch.cat([multichannel, features, pt_and_mass], dim=1),
+        lambda: book["BranchedCNN"](in_channels=3, n_numbers=18),
+        book["RECIPE"],
+    )
+
+
+def one_model(book: dict, jets, seed: int, key: str) -> dict:
+    """Train model `key` on the split of this seed; its test-set scores."""
+    split = book["split_rows"](jets.labels, seed=seed)
+    if key != "original":
+        x, make_model, recipe = model_input(book, jets, key, split[0])
+        return train_and_score(book, x, make_model, recipe, split, jets.labels, seed)
     # the original chapter fed the pixel values as they are, and kept its last epoch
     train_rows, _, test_rows = split
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     raw = torch.from_numpy(jets.images).unsqueeze(1)
     torch.manual_seed(seed)
     original = OriginalCNN().to(device)
@@ -135,39 +161,38 @@ def one_seed(book: dict, jets, seed: int) -> dict:
     train_original(original, raw[train_rows].to(device), y_train, seed=seed)
     seconds = time.perf_counter() - start
     probabilities = book["predict_probabilities"](original, raw[test_rows].to(device))
-    rows["original"] = score_row(
-        book, original, probabilities, jets.labels[test_rows], seconds
-    )
-    for key, (x, make_model, recipe) in inputs.items():
-        rows[key] = train_and_score(
-            book, x, make_model, recipe, split, jets.labels, seed
-        )
-    del multichannel, inputs
-    return rows
+    return score_row(book, original, probabilities, jets.labels[test_rows], seconds)
 
 
-def main() -> None:
+def one_task(task) -> dict:
+    """The models of an over_seeds.Task, on the jets of task.data[0]."""
+    book = chapters()
+    jets = loaded(task.data[0])
+    return {key: one_model(book, jets, task.seed, key) for key in task.models}
+
+
+def main(argv=None) -> int:
     parser = seed_benchmark_parser(__doc__.split("\n\n")[0])
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
-    # chapter 30's CNN and recipes, chapter 31's three-channel models
-    book = chapter_namespace(BOOK / CHAPTERS[0]) | chapter_namespace(BOOK / CHAPTERS[1])
-    jets = book["load_dataset"](args.data)
-    print(f"{len(jets)} jets from {args.data}")
+    book = chapters()
+    print(f"{jets_in(args.data)} jets from {args.data}")
     about = {
         "recipes": {"cnn": book["RECIPE"], "mlp": book["MLP_RECIPE"]},
         "data": data_record(args.data),
     }
-    run_over_seeds(
+    scores = run_over_seeds(
         "cnn_models",
-        lambda seed: one_seed(book, jets, seed),
-        args.seeds,
+        one_task,
+        args,
+        list(MODELS),
         MODELS,
         about,
         baseline="mlp_pt_mass",
         store=not args.no_store,
     )
+    return exit_status(scores)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

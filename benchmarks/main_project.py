@@ -18,30 +18,34 @@ standard deviation over the seeds, and stores every row in
 benchmarks/results/main_project.json, from which chapter 21 (and chapter 30, across pages)
 quote their numbers. No pass/fail.
 
+One task per (model, seed) (over_seeds.Task): each model's training depends on nothing but
+its seed and the features, so each one can run on its own Dask worker (--dask).
+
 Usage (from the repository root):  python benchmarks/main_project.py [--seeds 2026 1 7 42 99]
 """
 
-import os
+import functools
+import inspect
+import sys
+import time
 
-os.environ.setdefault("TQDM_DISABLE", "1")  # the chapter's loop draws a bar per model
-
-import inspect  # noqa: E402
-import time  # noqa: E402
-
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import torch
 
 from jetimages.layout import BOOK
-from jetlearn import training  # noqa: E402
+from jetlearn import training
 from jetlearn.chapters import chapter_namespace
 from jetlearn.results import data_record
 
 from over_seeds import (
+    exit_status,
+    jets_in,
+    loaded,
     run_over_seeds,
     score_row,
     seed_benchmark_parser,
     train_and_score,
-)  # noqa: E402
+)
 
 CHAPTER = BOOK / "21-main-project-solutions.md"
 
@@ -71,10 +75,35 @@ LIBRARY = {
 }
 
 
-def one_seed(book: dict, jets, seed: int) -> dict:
-    """Train every model on the split of this seed; {model key: test-set scores}."""
+@functools.cache
+def chapter() -> dict:
+    """Chapter 21's tagged cells, run once per process (they set PyTorch to one
+    thread)."""
+    book = chapter_namespace(CHAPTER)
+    # its train_mlp draws a bar per model; here each task prints one line. (An
+    # environment variable would come too late where tqdm is already imported, as on a
+    # Dask worker.)
+    book["tqdm"] = functools.partial(book["tqdm"], disable=True)
+    return book
+
+
+def one_model(book: dict, jets, seed: int, key: str) -> dict:
+    """Train model `key` on the split of this seed; its test-set scores."""
     split = training.split_rows(jets.labels, seed=seed)
     train_rows, val_rows, test_rows = split
+    if key == "shared_mlp":
+        features = training.standardized(jets.features, train_rows)
+        return train_and_score(
+            LIBRARY,
+            features,
+            training.FeatureMLP,
+            training.MLP_RECIPE,
+            split,
+            jets.labels,
+            seed,
+        )
+    if key not in VARIATIONS:
+        raise KeyError(f"main_project has no model {key!r}")
     device = book["device"]
     scaler = book["StandardScaler"]().fit(jets.features[train_rows])
     x_train, x_val, x_test = (
@@ -82,43 +111,36 @@ def one_seed(book: dict, jets, seed: int) -> dict:
         for r in (train_rows, val_rows, test_rows)
     )
     y_train, y_val, y_test = (jets.labels[r] for r in split)
-    rows = {}
-    for key, (_, changes) in VARIATIONS.items():
-        torch.manual_seed(seed)
-        model = book["make_mlp"]().to(device)
-        start = time.perf_counter()
-        book["train_mlp"](
-            model,
-            book["as_tensors"](x_train, y_train),
-            book["as_tensors"](x_val, y_val),
-            seed=seed,
-            **changes,
-        )
-        seconds = time.perf_counter() - start
-        probabilities = training.predict_probabilities(
-            model, torch.tensor(x_test, device=device)
-        )
-        rows[key] = score_row(LIBRARY, model, probabilities, y_test, seconds)
-    features = training.standardized(jets.features, train_rows)
-    rows["shared_mlp"] = train_and_score(
-        LIBRARY,
-        features,
-        training.FeatureMLP,
-        training.MLP_RECIPE,
-        split,
-        jets.labels,
-        seed,
+    torch.manual_seed(seed)
+    model = book["make_mlp"]().to(device)
+    start = time.perf_counter()
+    book["train_mlp"](
+        model,
+        book["as_tensors"](x_train, y_train),
+        book["as_tensors"](x_val, y_val),
+        seed=seed,
+        **VARIATIONS[key][1],
     )
-    return rows
+    seconds = time.perf_counter() - start
+    probabilities = training.predict_probabilities(
+        model, torch.tensor(x_test, device=device)
+    )
+    return score_row(LIBRARY, model, probabilities, y_test, seconds)
 
 
-def main() -> None:
+def one_task(task) -> dict:
+    """The models of an over_seeds.Task, on the features it reads from task.data[0]."""
+    book = chapter()
+    jets = loaded(task.data[0], channels=False)  # the features alone are read
+    return {key: one_model(book, jets, task.seed, key) for key in task.models}
+
+
+def main(argv=None) -> int:
     parser = seed_benchmark_parser(__doc__.split("\n\n")[0])
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
-    book = chapter_namespace(CHAPTER)
-    jets = book["load_dataset"](args.data)
-    print(f"{len(jets)} jets from {args.data}")
+    book = chapter()
+    print(f"{jets_in(args.data)} jets from {args.data}")
     recipe = {  # the main project's recipe: the defaults of the chapter's train_mlp
         name: parameter.default
         for name, parameter in inspect.signature(book["train_mlp"]).parameters.items()
@@ -132,16 +154,18 @@ def main() -> None:
             "shared_mlp": training.MLP_RECIPE,
         },
     }
-    run_over_seeds(
+    scores = run_over_seeds(
         "main_project",
-        lambda seed: one_seed(book, jets, seed),
-        args.seeds,
+        one_task,
+        args,
+        list(MODELS),
         MODELS,
         about,
         baseline="main_project",
         store=not args.no_store,
     )
+    return exit_status(scores)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -13,9 +13,15 @@ its means, spreads and margins (the CNNs come from cnn_models.json, same seeds).
 The chapter is not copied here: its code cells tagged `shared-with-benchmark` are executed, so
 this script always measures what the chapter teaches.
 
+One task per (model, seed) (over_seeds.Task): a task makes only its own model's input, and
+each can run on its own Dask worker (--dask).
+
 Usage (from the repository root):
     python benchmarks/particle_models.py [--seeds 2026 1 7 42 99] [--models pfn efn]
 """
+
+import functools
+import sys
 
 import torch
 
@@ -24,6 +30,9 @@ from jetlearn.chapters import chapter_namespace
 from jetlearn.results import data_record
 
 from over_seeds import (
+    exit_status,
+    jets_in,
+    loaded,
     run_over_seeds,
     seed_benchmark_parser,
     train_and_score,
@@ -60,56 +69,68 @@ MODELS = {  # key: what the chapter's table calls the model, and what the model 
 }
 
 
-def model_inputs(book: dict, jets, train_rows) -> dict:
-    """key: (network input for every jet, a function that makes the model, its recipe)."""
-    kept = jets.particles[
-        :, : book["MAX_ROWS"]
-    ]  # the hardest particles, as the chapter
-    statistics = book["input_statistics"](kept, jets.jet_pt, train_rows)
-    particles = book["network_input"](kept, jets.jet_pt, statistics)
-    visible = book["visible_only"](kept, jets.jet_pt)
-    visible_statistics = book["input_statistics"](visible, jets.jet_pt, train_rows)
-    visible_particles = book["network_input"](visible, jets.jet_pt, visible_statistics)
-    del visible
-    features = book["standardized"](jets.features, train_rows)
-    pt_and_mass = book["standardized"](book["jet_pt_and_mass"](jets), train_rows)
-    recipe = book["RECIPE"]
-    return {
-        "mlp": (features, book["FeatureMLP"], book["MLP_RECIPE"]),
-        "mlp_pt_mass": (
+@functools.cache
+def chapter() -> dict:
+    """The chapter's tagged cells, run once per process."""
+    return chapter_namespace(CHAPTER)
+
+
+def model_input(book: dict, jets, key: str, train_rows):
+    """(network input for every jet, a function that makes the model, its recipe) of
+    model `key`, scaled on `train_rows`; only what this model reads is made."""
+    if key not in MODELS:
+        raise KeyError(f"particle_models has no model {key!r}")
+    if key.startswith("mlp"):
+        features = book["standardized"](jets.features, train_rows)
+        if key == "mlp":
+            return features, book["FeatureMLP"], book["MLP_RECIPE"]
+        pt_and_mass = book["standardized"](book["jet_pt_and_mass"](jets), train_rows)
+        return (
             torch.cat([features, pt_and_mass], dim=1),
             lambda: book["FeatureMLP"](n_features=18),
             book["MLP_RECIPE"],
-        ),
-        "flat": (
+        )
+    recipe = book["RECIPE"]
+    # the hardest particles, as the chapter
+    kept = jets.particles[:, : book["MAX_ROWS"]]
+    if key == "pfn_visible":
+        kept = book["visible_only"](kept, jets.jet_pt)
+    statistics = book["input_statistics"](kept, jets.jet_pt, train_rows)
+    particles = book["network_input"](kept, jets.jet_pt, statistics)
+    del kept
+    if key == "flat":
+        return (
             particles,
             lambda: book["FlatMLP"](n_inputs=particles.shape[1]),
             recipe,
-        ),
-        "pfn": (particles, book["ParticleFlowNetwork"], recipe),
-        "efn": (particles, book["EnergyFlowNetwork"], recipe),
-        "pfn_visible": (visible_particles, book["ParticleFlowNetwork"], recipe),
-        "pfn_long": (
+        )
+    if key == "efn":
+        return particles, book["EnergyFlowNetwork"], recipe
+    if key == "pfn_long":
+        return (
             particles,
             lambda: book["ParticleFlowNetwork"](width=LONG_WIDTH),
             {**recipe, "epochs": LONG_EPOCHS},
-        ),
-    }
+        )
+    return particles, book["ParticleFlowNetwork"], recipe  # pfn, pfn_visible
 
 
-def one_seed(book: dict, jets, seed: int, only=None) -> dict:
-    """Train the models on the split of this seed; {model key: test-set scores}."""
-    split = book["split_rows"](jets.labels, seed=seed)
+def one_task(task) -> dict:
+    """The models of an over_seeds.Task, on the jets of task.data[0] and their
+    particles."""
+    book = chapter()
+    jets = loaded(task.data[0], constituents=True)
+    split = book["split_rows"](jets.labels, seed=task.seed)
     rows = {}
-    for key, (x, make_model, recipe) in model_inputs(book, jets, split[0]).items():
-        if only is None or key in only:
-            rows[key] = train_and_score(
-                book, x, make_model, recipe, split, jets.labels, seed
-            )
+    for key in task.models:
+        x, make_model, recipe = model_input(book, jets, key, split[0])
+        rows[key] = train_and_score(
+            book, x, make_model, recipe, split, jets.labels, task.seed
+        )
     return rows
 
 
-def main() -> None:
+def main(argv=None) -> int:
     parser = seed_benchmark_parser(__doc__.split("\n\n")[0])
     parser.add_argument(
         "--models",
@@ -123,14 +144,15 @@ def main() -> None:
         help="with --models: put these models' new rows into the stored results, "
         "keeping the other models' rows (the stored seeds must be the same)",
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.update and (args.models is None or args.no_store):
         parser.error("--update needs --models, and cannot go with --no-store")
 
-    book = chapter_namespace(CHAPTER)
-    jets = book["load_dataset"](args.data, constituents=True)
-    rows = min(jets.particles.shape[1], book["MAX_ROWS"])
-    print(f"{len(jets)} jets, the {rows} hardest particles of each, from {args.data}")
+    book = chapter()
+    print(
+        f"{jets_in(args.data)} jets, the {book['MAX_ROWS']} hardest particles of "
+        f"each at most, from {args.data}"
+    )
     only = None if args.models is None else {"mlp_pt_mass", *args.models}
     store = (
         not args.no_store and only is None
@@ -146,8 +168,9 @@ def main() -> None:
     }
     scores = run_over_seeds(
         "particle_models",
-        lambda seed: one_seed(book, jets, seed, only),
-        args.seeds,
+        one_task,
+        args,
+        [key for key in MODELS if only is None or key in only],
         MODELS,
         about,
         baseline="mlp_pt_mass",
@@ -156,7 +179,8 @@ def main() -> None:
     if args.update:
         described = {key: MODELS[key] for key in args.models}
         print(f"stored in {update_results('particle_models', scores, described)}")
+    return exit_status(scores)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

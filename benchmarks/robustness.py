@@ -18,8 +18,15 @@ The models and their inputs are not copied here: the chapter's code cells tagged
 `shared-with-benchmark` are executed (and they run those of the CNN and particle-set
 chapters).
 
+One task per (network, seed), and one per seed for the classic taggers, which train nothing
+and are scored together (over_seeds.Task); each can run on its own Dask worker (--dask). A
+process computes the classic taggers' scores of every simulation once, for all its seeds.
+
 Usage (from the repository root):  python benchmarks/robustness.py [--seeds 2026 1 7 42 99]
 """
+
+import functools
+import sys
 
 import numpy as np
 
@@ -36,7 +43,14 @@ from jetlearn.robustness import (
     tagger_scores,
 )
 
-from over_seeds import run_over_seeds, seed_benchmark_parser, trained
+from over_seeds import (
+    exit_status,
+    held,
+    jets_in,
+    run_over_seeds,
+    seed_benchmark_parser,
+    trained,
+)
 
 CHAPTER = BOOK / "50-can-you-trust-it.md"
 READS = {
@@ -52,6 +66,13 @@ READS = {
     "mass window + N-subjettiness": "groomed mass, then tau21 (W) or tau32 (top)",
     "multiplicity": "the number of particles",
 }
+CLASSIC = (
+    "groomed mass",
+    "N-subjettiness",
+    "mass window + N-subjettiness",
+    "multiplicity",
+)
+"""The classic taggers of jetlearn.robustness.classic_scores, scored in one task per seed."""
 
 
 def marked(scores: dict, simulation: str) -> dict:
@@ -61,32 +82,74 @@ def marked(scores: dict, simulation: str) -> dict:
     return {f"{name} [{simulation}]": value for name, value in scores.items()}
 
 
-def one_seed(book: dict, datasets: dict, classic: dict, seed: int) -> dict:
-    """Train the networks on this seed's split; {tagger: scores on every simulation}."""
+@functools.cache
+def chapter() -> dict:
+    """The chapter's tagged cells, run once per process."""
+    return chapter_namespace(CHAPTER)
+
+
+def simulations(data: tuple) -> dict:
+    """{simulation: its jets} of the files `data` (in the order of SIMULATIONS), loaded
+    once per process (over_seeds.held)."""
+
+    def load():
+        return {
+            name: load_dataset(path, constituents=True)
+            for name, path in zip(SIMULATIONS, data, strict=True)
+        }
+
+    return held("simulations", data, load)
+
+
+def judged(datasets: dict, test_rows) -> dict:
+    """The rows each simulation is judged on: the nominal test jets, every other jet."""
+    rows = {name: np.arange(len(jets)) for name, jets in datasets.items()}
+    rows["nominal"] = test_rows
+    return rows
+
+
+def network_row(book: dict, datasets: dict, seed: int, key: str) -> dict:
+    """Train network `key` on the nominal jets of this seed's split; its scores on
+    every simulation."""
+    if key not in book["MODELS"]:
+        raise KeyError(f"robustness has no network {key!r}")
+    _, make_model, recipe = book["MODELS"][key]
     nominal = datasets["nominal"]
     split = book["split_rows"](nominal.labels, seed=seed)
     _, val_rows, test_rows = split
-    judged_rows = {name: np.arange(len(jets)) for name, jets in datasets.items()}
-    judged_rows["nominal"] = test_rows
-    rows = {}
-    for key, (_, make_model, recipe) in book["MODELS"].items():
-        x = book["network_input"](key, nominal, nominal, split[0])
-        model, seconds = trained(
-            book, x, make_model, recipe, split, nominal.labels, seed
+    judged_rows = judged(datasets, test_rows)
+    x = book["network_input"](key, nominal, nominal, split[0])
+    model, seconds = trained(book, x, make_model, recipe, split, nominal.labels, seed)
+    device = next(model.parameters()).device
+    row = {"training (s)": seconds}
+    validation = book["predict_probabilities"](model, x[val_rows].to(device))
+    row["temperature"] = fit_temperature(validation, nominal.labels[val_rows])
+    for name, jets in datasets.items():
+        if name != "nominal":
+            x = book["network_input"](key, jets, nominal, split[0])
+        judged_x = x[judged_rows[name]].to(device)
+        probabilities = book["predict_probabilities"](model, judged_x)
+        true = jets.labels[judged_rows[name]]
+        row |= marked(network_scores(probabilities, true, row["temperature"]), name)
+    return row
+
+
+def classic_rows(book: dict, datasets: dict, data: tuple, seed: int) -> dict:
+    """{classic tagger: its scores on every simulation} for this seed's test jets."""
+    classic = held(
+        "classic scores",
+        data,
+        lambda: {name: classic_scores(jets) for name, jets in datasets.items()},
+    )
+    if tuple(classic["nominal"]) != CLASSIC:
+        raise RuntimeError(
+            f"jetlearn.robustness.classic_scores now gives {list(classic['nominal'])}; "
+            f"update CLASSIC"
         )
-        device = next(model.parameters()).device
-        row = {"training (s)": seconds}
-        validation = book["predict_probabilities"](model, x[val_rows].to(device))
-        row["temperature"] = fit_temperature(validation, nominal.labels[val_rows])
-        for name, jets in datasets.items():
-            if name != "nominal":
-                x = book["network_input"](key, jets, nominal, split[0])
-            judged = x[judged_rows[name]].to(device)
-            probabilities = book["predict_probabilities"](model, judged)
-            true = jets.labels[judged_rows[name]]
-            row |= marked(network_scores(probabilities, true, row["temperature"]), name)
-        rows[key] = row
-    for tagger in classic["nominal"]:
+    split = book["split_rows"](datasets["nominal"].labels, seed=seed)
+    judged_rows = judged(datasets, split[2])
+    rows = {}
+    for tagger in CLASSIC:
         rows[tagger] = {}
         for name, jets in datasets.items():
             true = jets.labels[judged_rows[name]]
@@ -98,43 +161,49 @@ def one_seed(book: dict, datasets: dict, classic: dict, seed: int) -> dict:
     return rows
 
 
-def main() -> None:
-    parser = seed_benchmark_parser(__doc__.split("\n\n")[0])
-    args = parser.parse_args()
+def one_task(task) -> dict:
+    """The networks of an over_seeds.Task, or the classic taggers (CLASSIC), on the
+    simulations of task.data."""
+    book = chapter()
+    datasets = simulations(task.data)
+    if task.models == CLASSIC:
+        return classic_rows(book, datasets, task.data, task.seed)
+    return {key: network_row(book, datasets, task.seed, key) for key in task.models}
 
-    book = chapter_namespace(CHAPTER)
-    datasets = {
-        name: load_dataset(
-            args.data if name == "nominal" else simulation_file(name, BOOK / "data"),
-            constituents=True,
-        )
-        for name in SIMULATIONS
-    }
-    for name, jets in datasets.items():
-        print(f"{len(jets)} jets of the simulation {name!r}")
-    classic = {name: classic_scores(jets) for name, jets in datasets.items()}
+
+def main(argv=None) -> int:
+    parser = seed_benchmark_parser(__doc__.split("\n\n")[0])
+    args = parser.parse_args(argv)
+
+    book = chapter()
+    data = (
+        args.data,
+        *(simulation_file(name, BOOK / "data") for name in SIMULATIONS[1:]),
+    )
+    for name, path in zip(SIMULATIONS, data, strict=True):
+        print(f"{jets_in(path)} jets of the simulation {name!r}")
     models = {key: {"label": label} for key, (label, *_) in book["MODELS"].items()}
-    models |= {tagger: {"label": tagger} for tagger in classic["nominal"]}
+    models |= {tagger: {"label": tagger} for tagger in CLASSIC}
     for key, reads in READS.items():
         models[key]["reads"] = reads
     about = {
-        "data": data_record(
-            args.data,
-            *(simulation_file(name, BOOK / "data") for name in SIMULATIONS[1:]),
-        ),
+        "data": data_record(*data),
         "simulations": SIMULATIONS,
         "recipes": {key: recipe for key, (*_, recipe) in book["MODELS"].items()},
     }
-    run_over_seeds(
+    scores = run_over_seeds(
         "robustness",
-        lambda seed: one_seed(book, datasets, classic, seed),
-        args.seeds,
+        one_task,
+        args,
+        [*book["MODELS"], CLASSIC],
         models,
         about,
         baseline="mlp_pt_mass",
         store=not args.no_store,
+        data=data,
     )
+    return exit_status(scores)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

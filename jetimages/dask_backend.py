@@ -1,4 +1,6 @@
-"""Simulation blocks on a Dask distributed cluster: generate(dask=ADDRESS).
+"""Simulation blocks on a Dask distributed cluster: generate(dask=ADDRESS); and the
+connection, the worker check and the submission that the benchmarks' tasks share
+(benchmarks/over_seeds.py).
 
 A block's jets depend only on (seed, class, block number), on the installed versions
 of the packages in schema.VERSIONED_PACKAGES and on this tool's code (its digest,
@@ -11,11 +13,18 @@ cluster and what workers need.
 import asyncio
 import concurrent.futures
 import contextlib
+import importlib
+import logging
 import os
+import signal
 import socket
+import sys
+import threading
 from collections.abc import Callable, Iterator
 
 from .errors import ClusterError, UsageError
+from .layout import REPOSITORY
+from .safe_output import InterruptsHeld
 from .schema import software_versions, version_differences
 
 CONNECT_TIMEOUT = "10s"
@@ -116,19 +125,143 @@ def connect(address: str, workers: int | None):
         yield client
 
 
-def _checked_call(job, function: Callable, versions: dict[str, str]):
+@contextlib.contextmanager
+def _sigint_ignored():
+    """SIGINT ignored, which processes started meanwhile keep; one that comes meanwhile
+    is lost, so this is for the moment a process is started."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, handler)
+
+
+@contextlib.contextmanager
+def _quiet_local_cluster():
+    """Settings for a LocalCluster whose processes neither see Ctrl-C nor print: they
+    are forked from a server process started here with SIGINT ignored, which they
+    inherit (Ctrl-C is this process's to handle), and they log only critical errors
+    (their warnings on being stopped mid-block are expected). A block's errors still
+    come back to this process."""
+    import multiprocessing.forkserver
+    import multiprocessing.resource_tracker
+
+    import dask
+    from distributed.utils import get_mp_context
+
+    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+        get_mp_context()  # sets what the server imports once for all workers
+        # what a LocalCluster sets before it starts a worker process, and the log level
+        environ = dask.config.get("distributed.nanny.pre-spawn-environ")
+        environ = {key: str(value) for key, value in environ.items()}
+        environ["DASK_LOGGING__DISTRIBUTED"] = "critical"
+        # the process that frees the workers' semaphores: silent if this one is killed
+        environ["PYTHONWARNINGS"] = "ignore:resource_tracker:UserWarning"
+        saved = {key: os.environ.get(key) for key in environ}
+        os.environ.update(environ)
+        try:
+            with _sigint_ignored():
+                multiprocessing.resource_tracker.ensure_running()
+                multiprocessing.forkserver.ensure_running()
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    del os.environ[key]
+                else:
+                    os.environ[key] = value
+        yield
+
+
+@contextlib.contextmanager
+def quiet_client(address: str, workers: int | None):
+    """connect, so that Ctrl-C or a kill gives one line: one that comes while the
+    cluster starts is raised once it has started and can be shut down; and the
+    shutdown's warnings after it (workers stopped mid-task) are expected, so not
+    shown."""
+    logger = logging.getLogger("distributed")
+    with contextlib.ExitStack() as stack:
+        # runs last, once the cluster is shut down
+        stack.callback(logger.setLevel, logger.level)
+        try:
+            with InterruptsHeld():
+                if address == "local":
+                    stack.enter_context(_quiet_local_cluster())
+                client = stack.enter_context(connect(address, workers))
+            yield client
+        except BaseException:
+            logger.setLevel(logging.CRITICAL)
+            raise
+
+
+def _checked_call(
+    job,
+    function: Callable,
+    versions: dict[str, str],
+    environment: Callable[[], dict[str, str]] | None = None,
+    outcome: str = "bytes",
+):
     """Run function(job) on a worker whose versions are `versions`; otherwise raise
-    ClusterError."""
-    differences = version_differences(versions, "the submitting process")
+    ClusterError. The versions are software_versions() (what decides the data tool's
+    bytes), or environment()'s if given (it runs on the worker, so it must be
+    importable there)."""
+    if environment is None:
+        differences = version_differences(versions, "the submitting process")
+    else:
+        here = environment()
+        differences = [
+            f"{key}: {value} in the submitting process, {here.get(key)} here"
+            for key, value in versions.items()
+            if here.get(key) != value
+        ]
     if differences:
         raise ClusterError(
-            "the Dask worker on {host} would not make the same bytes: {differences}; "
-            "{hint}",
+            "the Dask worker on {host} would not make the same {outcome}: "
+            "{differences}; {hint}",
             host=socket.gethostname(),
+            outcome=outcome,
             differences="; ".join(differences),
             hint=WORKER_HINT,
         )
     return function(job)
+
+
+def submit(
+    client,
+    function: Callable,
+    jobs: list,
+    environment: Callable[[], dict[str, str]] | None = None,
+    outcome: str = "bytes",
+) -> list:
+    """A future of function(job) for every job, in the order of `jobs`; each runs on a
+    worker only if the worker passes _checked_call's check. A job goes over the wire as
+    it is: give small ones (numbers, paths), not arrays."""
+    versions = software_versions() if environment is None else environment()
+    return client.map(
+        _checked_call,
+        jobs,
+        function=function,
+        versions=versions,
+        environment=environment,
+        outcome=outcome,
+        pure=False,
+    )
+
+
+def call_in_repository(folder: str, module: str, function: str, *args):
+    """module.function(*args), the module imported from `folder` of this process's
+    checkout (layout.REPOSITORY) unless it is imported already. A worker has its own
+    checkout of the same commit (README.md, 'On a Dask cluster'), so the code of a
+    folder that is not an installed package, such as benchmarks/, runs there without
+    being sent: a function of it pickled by reference would need it importable before
+    the call could begin."""
+    if module not in sys.modules:
+        path = str(REPOSITORY / folder)
+        if path not in sys.path:  # first, so that no other module of that name wins
+            sys.path.insert(0, path)
+    return getattr(importlib.import_module(module), function)(*args)
 
 
 def results(client, function: Callable, jobs: list) -> Iterator:
@@ -136,13 +269,7 @@ def results(client, function: Callable, jobs: list) -> Iterator:
     finish."""
     from distributed import as_completed
 
-    futures = client.map(
-        _checked_call,
-        jobs,
-        function=function,
-        versions=software_versions(),
-        pure=False,
-    )
+    futures = submit(client, function, jobs)
     try:
         for future in as_completed(futures):
             yield future.result()

@@ -8,7 +8,6 @@ import concurrent.futures
 import concurrent.futures.process
 import contextlib
 import ctypes
-import logging
 import multiprocessing
 import os
 import signal
@@ -22,11 +21,10 @@ import numpy as np
 from tqdm import tqdm
 
 from . import physics, schema
-from .dask_backend import connect, results
+from .dask_backend import quiet_client, results
 from .dataset import read_file
 from .errors import DamagedInputError, MachineError, NotFoundError, UsageError
 from .safe_output import (
-    InterruptsHeld,
     check_dataset_output,
     check_dataset_outputs,
     check_free_space,
@@ -263,77 +261,6 @@ def check_seed(seed: int) -> None:
         )
 
 
-@contextlib.contextmanager
-def _sigint_ignored():
-    """SIGINT ignored, which processes started meanwhile keep; one that comes meanwhile
-    is lost, so this is for the moment a process is started."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, handler)
-
-
-@contextlib.contextmanager
-def _quiet_local_cluster():
-    """Settings for a LocalCluster whose processes neither see Ctrl-C nor print: they
-    are forked from a server process started here with SIGINT ignored, which they
-    inherit (Ctrl-C is this process's to handle), and they log only critical errors
-    (their warnings on being stopped mid-block are expected). A block's errors still
-    come back to this process."""
-    import multiprocessing.forkserver
-    import multiprocessing.resource_tracker
-
-    import dask
-    from distributed.utils import get_mp_context
-
-    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
-        get_mp_context()  # sets what the server imports once for all workers
-        # what a LocalCluster sets before it starts a worker process, and the log level
-        environ = dask.config.get("distributed.nanny.pre-spawn-environ")
-        environ = {key: str(value) for key, value in environ.items()}
-        environ["DASK_LOGGING__DISTRIBUTED"] = "critical"
-        # the process that frees the workers' semaphores: silent if this one is killed
-        environ["PYTHONWARNINGS"] = "ignore:resource_tracker:UserWarning"
-        saved = {key: os.environ.get(key) for key in environ}
-        os.environ.update(environ)
-        try:
-            with _sigint_ignored():
-                multiprocessing.resource_tracker.ensure_running()
-                multiprocessing.forkserver.ensure_running()
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    del os.environ[key]
-                else:
-                    os.environ[key] = value
-        yield
-
-
-@contextlib.contextmanager
-def _dask_client(address: str, workers: int | None):
-    """dask_backend.connect, so that Ctrl-C or a kill gives one line: one that comes
-    while the cluster starts is raised once it has started and can be shut down; and the
-    shutdown's warnings after it (workers stopped mid-block) are expected, so not
-    shown."""
-    logger = logging.getLogger("distributed")
-    with contextlib.ExitStack() as stack:
-        # runs last, once the cluster is shut down
-        stack.callback(logger.setLevel, logger.level)
-        try:
-            with InterruptsHeld():
-                if address == "local":
-                    stack.enter_context(_quiet_local_cluster())
-                client = stack.enter_context(connect(address, workers))
-            yield client
-        except BaseException:
-            logger.setLevel(logging.CRITICAL)
-            raise
-
-
 def _constituents_out(
     out: str | os.PathLike, constituents_out: str | os.PathLike | None, force: bool
 ) -> str | os.PathLike:
@@ -396,7 +323,7 @@ def generate(
         with contextlib.ExitStack() as cluster:  # connecting checks the address
             client = None
             if dask is not None:
-                client = cluster.enter_context(_dask_client(dask, workers))
+                client = cluster.enter_context(quiet_client(dask, workers))
             locks = locked.enter_context(locked_outputs(targets))
             _free_space_for(targets, jets=sum(n for _, _, n in tasks))
             arrays = simulate_blocks(
