@@ -6,9 +6,11 @@ known need not run again. `train_once` trains as `jetlearn.training.train` does,
 weights, the per-epoch losses and the training time under a digest of everything the
 outcome depends on (`training_key`), and loads them when the same training is asked for
 again. Anything that changes the outcome (the model's layers, its initial weights, its
-code, the inputs, labels, recipe, seed, the training code, workshop mode, PyTorch, the
-device) changes the digest, so a changed training runs afresh. A run on another number of
-threads may round differently; either run is a correct training.
+code, every byte of the inputs and labels, the recipe, seed, the training code, PyTorch's
+release) changes the digest, so a changed training runs afresh. This computer's own
+trainings are also keyed to its PyTorch build, its device and workshop mode; the book's are
+not, so that any computer loads them (training_keys). A run on another number of threads
+or another device may round differently; either run is a correct training.
 
 Two places hold kept trainings. STORED ships with the book: every training of one clean
 run of all chapters (`make models`), so that a chapter that needs a network it does not
