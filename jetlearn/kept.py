@@ -15,9 +15,9 @@ or another device may round differently; either run is a correct training.
 Two places hold kept trainings. STORED ships with the book: every training of one clean
 run of all chapters (`make models`), so that a chapter that needs a network it does not
 teach the training of loads it in a second, on a laptop as in the tests. KEPT, in the
-build folder, holds what this computer trained itself. A chapter whose point is to watch
-a network learn asks for `always_train=True` and trains in front of the student (keeping
-the result in KEPT for the chapters after it).
+build folder, holds what this computer trained itself. A student who wants to watch a
+network learn asks for `always_train=True`, which trains in any case (keeping the result in
+KEPT for the chapters after it).
 """
 
 import hashlib
