@@ -61,13 +61,60 @@ def code_digest(code) -> bytes:
     return hashlib.blake2b(b"\0".join(parts), digest_size=20).digest()
 
 
+def settings(module) -> list:
+    """A module's own attributes (say, how many particles attend), which neither its
+    repr nor its weights show: (name, value) pairs, each value as it decides the
+    outcome (a tensor by its bytes, a function by its name, never by its address)."""
+    return [
+        (name, plain(value))
+        for name, value in sorted(vars(module).items())
+        if not name.startswith("_") and name != "training"
+    ]
+
+
+def plain(value):
+    """A value that prints the same in every process."""
+    if torch.is_tensor(value):
+        return value.detach().cpu().numpy().tobytes()
+    if isinstance(value, (tuple, list)):
+        return tuple(plain(item) for item in value)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    kind = value if callable(value) and hasattr(value, "__qualname__") else type(value)
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def book_classes(model) -> set:
+    """The classes of the model's modules and their bases, but PyTorch's own and
+    `object`: the code that the book wrote (a chapter's or a student's, defined in a
+    notebook or by jetlearn.chapters, whose classes say they come from `builtins`)."""
+    return {
+        kind
+        for module in model.modules()
+        for kind in type(module).__mro__
+        if kind is not object and kind.__module__.split(".")[0] != "torch"
+    }
+
+
+def methods(kind) -> list:
+    """(name, code) of every function a class defines itself, static ones included:
+    forward and all that it calls on the model, so that a subclass that changes a
+    helper (which particles attend, say) is another training."""
+    found = []
+    for name, member in sorted(vars(kind).items()):
+        function = getattr(member, "__func__", member)  # staticmethod, classmethod
+        if hasattr(function, "__code__"):
+            found.append((name, function.__code__))
+    return found
+
+
 def workshop_mode() -> bool:
     return os.environ.get(WORKSHOP_VARIABLE, "0") not in ("", "0")
 
 
 def training_keys(model, inputs: Iterable, recipe: dict, seed: int) -> dict:
     """Two digests of everything a training's outcome depends on: the model's layers,
-    initial weights and forward code, every input (arrays or tensors, in order: the
+    initial weights, settings and code (every method of its own classes), every input (arrays or tensors, in order: the
     training and validation inputs and labels, every byte of them), the recipe, the
     seed, the training code and PyTorch's version, from one pass over the inputs.
 
@@ -97,9 +144,12 @@ def training_keys(model, inputs: Iterable, recipe: dict, seed: int) -> dict:
     for name, tensor in model.state_dict().items():
         add(name)
         add_array(tensor.reshape(-1))
-    for kind in sorted({type(m) for m in model.modules()}, key=repr):
-        if kind.__module__.split(".")[0] != "torch":
-            add(code_digest(kind.forward.__code__))
+    for module in model.modules():
+        add(settings(module))
+    for kind in sorted(book_classes(model), key=repr):
+        for name, code in methods(kind):
+            add(name)
+            add(code_digest(code))
     for values in inputs:
         add_array(values)
     add(sorted(recipe.items()))

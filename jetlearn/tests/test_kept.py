@@ -89,16 +89,63 @@ def test_the_same_class_written_elsewhere_has_the_same_key(data):
         "    def __init__(self):\n"
         "        super().__init__()\n"
         "        self.layer = torch.nn.Linear(4, 5)\n"
+        "    def scale(self, x):\n"
+        "        return x * 2\n"
         "    def forward(self, x):\n"
-        "        return self.layer(x) * 2\n"
+        "        return self.scale(self.layer(x))\n"
     )
     keys = []
-    for filename in ("<notebook cell>", "chapter.md"):
-        namespace = {}
+    # a notebook runs its cells as __main__; jetlearn.chapters in a bare namespace
+    for filename, name in [("<notebook cell>", "__main__"), ("chapter.md", None)]:
+        namespace = {} if name is None else {"__name__": name}
         exec(compile("\n" * len(filename) + source, filename, "exec"), namespace)
         torch.manual_seed(0)
         keys.append(kept.training_key(namespace["Net"](), [*data[0]], RECIPE, 3))
     assert keys[0] == keys[1]
+
+
+class Doubled(torch.nn.Module):
+    """A model whose forward calls a helper method and reads a plain setting."""
+
+    def __init__(self, factor=2.0):
+        super().__init__()
+        self.layer = torch.nn.Linear(4, 5)
+        self.factor = factor
+        self.activation = torch.relu  # a function: its address differs per process
+
+    def scale(self, x):
+        return x * self.factor
+
+    def forward(self, x):
+        return self.activation(self.scale(self.layer(x)))
+
+
+class Tripled(Doubled):
+    """The same forward and weights; only the helper differs."""
+
+    def scale(self, x):
+        return x * 3 * self.factor
+
+
+@pytest.mark.parametrize(
+    "other",
+    [Tripled, lambda: Doubled(factor=3.0)],
+    ids=["a helper method overridden", "a plain setting"],
+)
+def test_what_forward_calls_and_reads_is_in_the_key(data, other):
+    """Same weights, same forward: a subclass that changes a helper (which particles
+    attend, say) or a setting that neither the repr nor the weights show is another
+    training, and must not load this one."""
+    keys = []
+    for make in (Doubled, other):
+        torch.manual_seed(0)
+        keys.append(kept.training_key(make(), [*data[0]], RECIPE, 3))
+    assert keys[0] != keys[1]
+
+
+def test_a_function_setting_is_keyed_by_name_not_address():
+    settings = repr(kept.settings(Doubled()))
+    assert "relu" in settings and "0x" not in settings, settings
 
 
 def test_a_kept_workshop_training_still_says_it_was_shortened(
