@@ -45,6 +45,7 @@ from jetlearn.results import (
     RESULTS,
     gain,
     load_results,
+    run_record,
     summary,
     write_results,
 )
@@ -108,6 +109,29 @@ def seed_benchmark_parser(description: str) -> argparse.ArgumentParser:
         "(default: all cores)",
     )
     return parser
+
+
+def add_model_options(
+    parser: argparse.ArgumentParser, choices: list, always=()
+) -> None:
+    """--models (train only these, and those of `always`) and --update (store their new
+    rows among the stored results, see update_results)."""
+    also = f" (and always {', '.join(always)})" if always else ""
+    parser.add_argument(
+        "--models", nargs="+", choices=choices, help=f"train only these{also}"
+    )
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="with --models: put these models' new rows into the stored results, "
+        "keeping the other models' rows (the stored seeds must be the same)",
+    )
+
+
+def check_model_options(parser: argparse.ArgumentParser, args) -> None:
+    """Refuse --update without --models, or with --no-store."""
+    if args.update and (args.models is None or args.no_store):
+        parser.error("--update needs --models, and cannot go with --no-store")
 
 
 class _Retrain(argparse.Action):
@@ -490,7 +514,11 @@ def run_over_seeds(
         for failure in failures:
             task = Task(name, failure["seed"], tuple(failure["models"]), ())
             print(f"{task.label} failed: {failure['error']}", file=sys.stderr)
-    scores.attrs = {"failed": failures, "execution": execution}
+    scores.attrs = {
+        "failed": failures,
+        "execution": execution,
+        "seconds": round(seconds),
+    }
     return scores
 
 
@@ -499,30 +527,59 @@ def exit_status(scores: pd.DataFrame) -> int:
     return 1 if scores.attrs.get("failed") else 0
 
 
-def update_results(name: str, scores: pd.DataFrame, models: dict) -> Path:
+def update_results(
+    name: str,
+    scores: pd.DataFrame,
+    models: dict,
+    about: dict,
+    order: list | None = None,
+) -> Path:
     """Replace the stored rows of `models` (key -> {"label", "reads"}) in benchmark NAME's
-    results by those of `scores` (a run of the same script over the same seeds), keeping
-    every other row."""
+    results by those of `scores` (a run of the same script over the same seeds and
+    data), keeping every other row. From `about` (what the run records), "data" must be
+    the stored data and "recipes" join the stored recipes. Each seed's rows follow
+    `order` (model keys; by default the stored models, then the new ones). The stored
+    run's date, machine, versions, command and time stay; the update's are added to
+    "updates"."""
     stored = load_results(name, folder=RESULTS)
     seeds = stored.index.unique("seed").tolist()
     if scores.index.unique("seed").tolist() != seeds:
         raise SystemExit(f"the stored results of {name} are for the seeds {seeds}")
+    if about.get("data") != stored.attrs.get("data"):
+        raise SystemExit(
+            f"the stored results of {name} were made from other data files; run the "
+            f"whole benchmark again rather than updating them"
+        )
     models = {
         key: value
         for key, value in models.items()
         if key in scores.index.unique("model")
     }
-    kept = stored.drop(index=list(models), level="model", errors="ignore")
-    new = scores.loc[(slice(None), list(models)), :]
-    merged = pd.concat([kept, new]).loc[
-        seeds
-    ]  # grouped by seed again, stored order first
-    about = dict(stored.attrs)
-    for key in ("date", "machine", "versions"):
-        about.pop(key, None)  # written anew
-    about["command"] += f"; then python {' '.join(sys.argv)}"
-    about["models"] = {**about["models"], **models}
-    about["update execution"] = scores.attrs.get("execution")
+    record = dict(stored.attrs)
+    record["models"] = {**record["models"], **models}
+    if about.get("recipes"):
+        record["recipes"] = {**record.get("recipes", {}), **about["recipes"]}
+    update = {
+        **run_record(),
+        "command": " ".join(["python", *sys.argv]),
+        "models": list(models),
+        "seconds": scores.attrs.get("seconds"),
+        "execution": scores.attrs.get("execution"),
+    }
     if scores.attrs.get("failed"):
-        about["update failed"] = scores.attrs["failed"]
-    return write_results(name, merged, about, folder=RESULTS)
+        update["failed"] = scores.attrs["failed"]
+    record["updates"] = [*record.get("updates", []), update]
+    kept = stored.drop(index=list(models), level="model", errors="ignore")
+    merged = pd.concat([kept, scores.loc[(slice(None), list(models)), :]])
+    order = order or list(record["models"])
+    position = {key: index for index, key in enumerate(order)}
+    merged = merged.iloc[
+        sorted(
+            range(len(merged)),
+            key=lambda row: (
+                seeds.index(merged.index[row][0]),
+                position.get(merged.index[row][1], len(order)),
+            ),
+        )
+    ]
+    return write_results(name, merged, record, folder=RESULTS)

@@ -30,6 +30,8 @@ from jetlearn.chapters import chapter_namespace
 from jetlearn.results import data_record
 
 from over_seeds import (
+    add_model_options,
+    check_model_options,
     exit_status,
     jets_in,
     loaded,
@@ -132,21 +134,9 @@ def one_task(task) -> dict:
 
 def main(argv=None) -> int:
     parser = seed_benchmark_parser(__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--models",
-        nargs="+",
-        choices=list(MODELS),
-        help="train only these (the baseline mlp_pt_mass is always trained)",
-    )
-    parser.add_argument(
-        "--update",
-        action="store_true",
-        help="with --models: put these models' new rows into the stored results, "
-        "keeping the other models' rows (the stored seeds must be the same)",
-    )
+    add_model_options(parser, list(MODELS), always=["mlp_pt_mass"])
     args = parser.parse_args(argv)
-    if args.update and (args.models is None or args.no_store):
-        parser.error("--update needs --models, and cannot go with --no-store")
+    check_model_options(parser, args)
 
     book = chapter()
     print(
@@ -178,7 +168,10 @@ def main(argv=None) -> int:
     )
     if args.update:
         described = {key: MODELS[key] for key in args.models}
-        print(f"stored in {update_results('particle_models', scores, described)}")
+        stored = update_results(
+            "particle_models", scores, described, about, list(MODELS)
+        )
+        print(f"stored in {stored}")
     return exit_status(scores)
 
 

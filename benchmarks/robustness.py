@@ -1,9 +1,9 @@
 """The book's taggers, trained on the nominal jets and judged on other simulations.
 
 For each split seed it trains, on the nominal jets and with the recipes of their chapters,
-every network of the chapter on trust (its MODELS: the feature MLPs, the CNNs, the PFN and
-the EFN), and computes the classic taggers (groomed mass, N-subjettiness, both together,
-particle multiplicity). Every tagger is scored on the nominal test jets and on every jet of each
+every network of the chapter on trust (its MODELS: the feature MLPs, the CNNs, the PFNs,
+the EFN and the particle transformer), and computes the classic taggers (groomed mass,
+N-subjettiness, both together, particle multiplicity). Every tagger is scored on the nominal test jets and on every jet of each
 variation (jetlearn.robustness.SIMULATIONS): accuracy, the AUC of each question of
 TAGGING_PAIRS with its bootstrap error (on a variation, every seed shares its jets, so this
 error does not shrink with more seeds), the background rejection of W and top jets
@@ -22,7 +22,9 @@ One task per (network, seed), and one per seed for the classic taggers, which tr
 and are scored together (over_seeds.Task); each can run on its own Dask worker (--dask). A
 process computes the classic taggers' scores of every simulation once, for all its seeds.
 
-Usage (from the repository root):  python benchmarks/robustness.py [--seeds 2026 1 7 42 99]
+Usage (from the repository root):
+    python benchmarks/robustness.py [--seeds 2026 1 7 42 99]
+    python benchmarks/robustness.py --models transformer --update   # one model's rows anew
 """
 
 import functools
@@ -44,12 +46,15 @@ from jetlearn.robustness import (
 )
 
 from over_seeds import (
+    add_model_options,
+    check_model_options,
     exit_status,
     held,
     jets_in,
     run_over_seeds,
     seed_benchmark_parser,
     trained,
+    update_results,
 )
 
 CHAPTER = BOOK / "50-can-you-trust-it.md"
@@ -61,6 +66,7 @@ READS = {
     "pfn": "128 hardest particles, log jet pT",
     "efn": "pT shares and positions of the 128 hardest particles, log jet pT",
     "pfn_visible": "128 hardest particles above 0.1 GeV, log jet pT",
+    "transformer": "128 hardest particles (the hardest 24 attend), their pairs, log jet pT",
     "groomed mass": "the groomed (mMDT) jet mass",
     "N-subjettiness": "tau21 (W), tau32 (top) of the 128 hardest particles",
     "mass window + N-subjettiness": "groomed mass, then tau21 (W) or tau32 (top)",
@@ -173,7 +179,9 @@ def one_task(task) -> dict:
 
 def main(argv=None) -> int:
     parser = seed_benchmark_parser(__doc__.split("\n\n")[0])
+    add_model_options(parser, [key for key in READS if key not in CLASSIC])
     args = parser.parse_args(argv)
+    check_model_options(parser, args)
 
     book = chapter()
     data = (
@@ -191,17 +199,22 @@ def main(argv=None) -> int:
         "simulations": SIMULATIONS,
         "recipes": {key: recipe for key, (*_, recipe) in book["MODELS"].items()},
     }
+    keys = [*book["MODELS"], CLASSIC] if args.models is None else args.models
     scores = run_over_seeds(
         "robustness",
         one_task,
         args,
-        [*book["MODELS"], CLASSIC],
+        keys,
         models,
         about,
         baseline="mlp_pt_mass",
-        store=not args.no_store,
+        store=not args.no_store and args.models is None,
         data=data,
     )
+    if args.update:
+        described = {key: models[key] for key in args.models}
+        stored = update_results("robustness", scores, described, about, list(models))
+        print(f"stored in {stored}")
     return exit_status(scores)
 
 

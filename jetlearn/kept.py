@@ -43,6 +43,10 @@ docstring). Beside the data, so that the workshop handout carries them too."""
 USE_STORED_VARIABLE = "JETLEARN_USE_STORED"
 """Set to 0 to ignore STORED and train everything (what `make models` does)."""
 CHUNK = 4096  # rows hashed at a time: no copy of a whole input at once
+# what train_once prints when a training is not the book's: the chapter trains it, or loads
+# it from this computer's earlier runs (tests/website fails a page that shows either)
+NOT_STORED = "not among the book's trained models"
+FROM_THIS_COMPUTER = "an earlier run on this computer"
 
 
 def code_digest(code) -> bytes:
@@ -216,10 +220,10 @@ def train_once(
     path = folder / f"{keys['here']}.pt"
     if path.exists() and not always_train:
         training.epochs_to_run(recipe["epochs"])  # in workshop mode, says it was cut
-        return load_kept(model, path, "an earlier run on this computer")
+        return load_kept(model, path, FROM_THIS_COMPUTER)
     if use_stored:  # say why a page that should take seconds takes minutes
         print(
-            "not among the book's trained models (made by today's code and PyTorch "
+            f"{NOT_STORED} (made by today's code and PyTorch "
             "release; `make models` remakes them): training now"
         )
     start = time.perf_counter()

@@ -135,11 +135,23 @@ def data_record(*images_files) -> dict:
     return record
 
 
+def run_record() -> dict:
+    """When, where and with which versions a benchmark ran."""
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": _machine(),
+        "versions": {
+            "python": sys.version.split()[0],
+            **{package: metadata.version(package) for package in PACKAGES},
+        },
+    }
+
+
 def write_results(name: str, scores: pd.DataFrame, about: dict, folder=RESULTS) -> Path:
     """Store `scores` (index: seed, model; columns: scores) as folder/NAME.json.
 
     `about` says what was run (the command, the recipes); the date, the machine and the
-    versions are added here. The file is written under a temporary name and renamed over
+    versions (run_record) are added here, unless `about` has its own. The file is written under a temporary name and renamed over
     the old one, so an interrupted run leaves the stored results as they were.
     """
     if list(scores.index.names) != ["seed", "model"]:
@@ -148,12 +160,7 @@ def write_results(name: str, scores: pd.DataFrame, about: dict, folder=RESULTS) 
     folder.mkdir(parents=True, exist_ok=True)
     record = {
         "benchmark": name,
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": _machine(),
-        "versions": {
-            "python": sys.version.split()[0],
-            **{package: metadata.version(package) for package in PACKAGES},
-        },
+        **run_record(),
         **about,
         "rows": [
             {"seed": int(seed), "model": model, **{k: float(v) for k, v in row.items()}}

@@ -81,6 +81,41 @@ def test_particle_results_match_the_chapter(particle_book):
         )
 
 
+def test_attention_results_match_the_chapter():
+    book = chapter_namespace(BOOK / "41-attention.md")
+    stored = load_results("attention_models")
+    recipe = book["ATTENTION_RECIPE"]
+    assert stored.attrs["recipes"]["attention"] == recipe, RERUN.format(
+        name="attention_models"
+    )
+    wide_recipe = stored.attrs["recipes"]["transformer_wide"]
+    assert {**wide_recipe, "epochs": recipe["epochs"]} == recipe
+    parameters = stored_parameters("attention_models")
+    count, transformer = book["count_parameters"], book["JetTransformer"]
+    today = {
+        "transformer": count(transformer()),
+        "transformer_no_pairs": count(transformer(pairs=False)),
+        "transformer_hardest": count(transformer()),
+        "transformer_wide": count(
+            transformer(width=stored.attrs["recipes"]["wide width"])
+        ),
+    }
+    for model, n in today.items():
+        assert parameters[model] == n, f"{model} changed; " + RERUN.format(
+            name="attention_models"
+        )
+
+
+def test_the_trust_chapters_transformer_is_the_attention_benchmarks():
+    # the same training (model, inputs, recipe, seed) in both benchmarks: a transformer
+    # changed and benchmarked again in attention_models alone would differ here
+    attention = load_results("attention_models").xs("transformer", level="model")
+    robustness = load_results("robustness").xs("transformer", level="model")
+    assert (attention["accuracy"] == robustness["accuracy"]).all(), (
+        RERUN.format(name="robustness") + " (--models transformer --update)"
+    )
+
+
 def test_robustness_results_match_the_chapter():
     trust_book = chapter_namespace(BOOK / "50-can-you-trust-it.md")
     stored = load_results("robustness")
@@ -95,7 +130,8 @@ def test_robustness_results_match_the_chapter():
 
 
 @pytest.mark.parametrize(
-    "name", ["cnn_models", "main_project", "particle_models", "robustness"]
+    "name",
+    ["cnn_models", "main_project", "particle_models", "attention_models", "robustness"],
 )
 def test_stored_results_are_of_the_committed_data(name):
     """A benchmark records a SHA-256 of the arrays and their description in every data

@@ -9,8 +9,9 @@ Two builds of the book:
   `pytest tests/website` alone still works.
 - `prose_website`: the book built with no chapter executed (code cells without outputs), into a
   temporary folder, warnings as errors as in `make book` (except those about `{glue}` values,
-  which only an executed chapter has); it takes about 5 s. The link check reads it under
-  `make test-fast`, which must not execute chapters.
+  which only an executed chapter has); it takes about 10 s. The link check reads it under
+  `make test-fast`, which must not execute chapters; a session that checks the executed build's
+  links (`make test`) does not make it.
 
 The browser tests (marker `browser`) open every page of the table of contents once in headless
 Chromium (`visit`), from a server on 127.0.0.1; `probe.js` reads what the page shows. The site
@@ -54,6 +55,20 @@ WITHOUT_EXECUTION_SUPPRESSED = ["mystnb.glue", "mystnb.glue_ref"]
 def chapter_stems() -> list[str]:
     """File stems of every chapter in the book's _toc.yml, the root page first."""
     return toc_chapters(BOOK)
+
+
+@pytest.hookimpl(trylast=True)  # after -m and -k have chosen
+def pytest_collection_modifyitems(config, items):
+    """When a session checks the links of the executed build, it does not build the book a
+    second time without execution for the same checks: that build's pages are the executed
+    build's without the code outputs, so its links are among those checked."""
+    link_checks = [item for item in items if item.path.name == "test_links.py"]
+    if any(item.nodeid.endswith("[executed]") for item in link_checks):
+        dropped = [
+            item for item in link_checks if item.nodeid.endswith("[without-execution]")
+        ]
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]
 
 
 def pytest_generate_tests(metafunc):

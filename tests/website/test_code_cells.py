@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from booktools.streams import final_text
+from jetlearn.kept import FROM_THIS_COMPUTER, NOT_STORED
 
 pytestmark = pytest.mark.browser
 
@@ -185,4 +186,21 @@ def test_no_library_banner_in_outputs(visit, stem):
         f"{seen.url} shows the start-up banner of {shown}; silence it in the chapter (FastJet: "
         "fastjet._swig.ClusterSequence.set_fastjet_banner_stream(None); Pythia: "
         "pythia8mc.Pythia('', False)) and cite the software in the chapter's references"
+    )
+
+
+def test_every_training_on_the_page_is_the_books(executed_notebooks, stem):
+    # a training that data/trained-models/ does not hold makes the page train for minutes,
+    # for students and for the build alike, and shows its progress bar to readers
+    not_stored = [
+        line
+        for cell in stream_pieces(executed_notebooks / f"{stem}.ipynb")
+        for stream, text in cell
+        for line in final_text(text).splitlines()
+        if stream == "stdout" and (NOT_STORED in line or FROM_THIS_COMPUTER in line)
+    ]
+    assert not not_stored, (
+        f"{stem} trained or loaded from this computer {len(not_stored)} training(s) "
+        f"that the book's store should hold: run `make models` and commit "
+        f"data/trained-models/. First: {not_stored[0]!r}"
     )
