@@ -45,14 +45,12 @@ from jetlearn.results import data_record
 from over_seeds import (
     add_model_options,
     check_model_options,
-    exit_status,
     jets_in,
     loaded,
-    run_over_seeds,
+    run_benchmark,
     score_row,
     seed_benchmark_parser,
     trained,
-    update_results,
 )
 
 CHAPTER = BOOK / "41-attention.md"
@@ -245,7 +243,6 @@ def main(argv=None) -> int:
     book = chapter()
     print(f"{jets_in(args.data)} jets from {args.data}")
     only = None if args.models is None else {"transformer", *args.models}
-    store = not args.no_store and only is None
     about = {
         "data": data_record(args.data),
         "recipes": {
@@ -255,7 +252,7 @@ def main(argv=None) -> int:
         },
         "scoring times": particle_chapter_scoring(book, args.data),
     }
-    scores = run_over_seeds(
+    return run_benchmark(
         "attention_models",
         one_task,
         args,
@@ -263,15 +260,7 @@ def main(argv=None) -> int:
         MODELS,
         about,
         baseline="transformer",
-        store=store,
     )
-    if args.update:
-        described = {key: MODELS[key] for key in args.models}
-        stored = update_results(
-            "attention_models", scores, described, about, list(MODELS)
-        )
-        print(f"stored in {stored}")
-    return exit_status(scores)
 
 
 if __name__ == "__main__":

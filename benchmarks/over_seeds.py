@@ -522,6 +522,38 @@ def run_over_seeds(
     return scores
 
 
+def run_benchmark(
+    name: str,
+    one_task: Callable,
+    args: argparse.Namespace,
+    keys: list,
+    models: dict,
+    about: dict,
+    baseline: str,
+    data: tuple | None = None,
+) -> int:
+    """run_over_seeds, storing the whole run unless --no-store or --models was given (a
+    partial run never replaces the results);
+    with --update, the rows of the --models replace theirs among the stored results
+    (update_results, in the order of `models`). Returns the exit status."""
+    scores = run_over_seeds(
+        name,
+        one_task,
+        args,
+        keys,
+        models,
+        about,
+        baseline,
+        store=not args.no_store and getattr(args, "models", None) is None,
+        data=data,
+    )
+    if getattr(args, "update", False):
+        described = {key: models[key] for key in args.models}
+        stored = update_results(name, scores, described, about, list(models))
+        print(f"stored in {stored}")
+    return exit_status(scores)
+
+
 def exit_status(scores: pd.DataFrame) -> int:
     """1 if a task of the run that made `scores` failed, else 0."""
     return 1 if scores.attrs.get("failed") else 0

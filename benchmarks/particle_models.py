@@ -32,13 +32,11 @@ from jetlearn.results import data_record
 from over_seeds import (
     add_model_options,
     check_model_options,
-    exit_status,
     jets_in,
     loaded,
-    run_over_seeds,
+    run_benchmark,
     seed_benchmark_parser,
     train_and_score,
-    update_results,
 )
 
 CHAPTER = BOOK / "40-particle-sets.md"
@@ -144,9 +142,6 @@ def main(argv=None) -> int:
         f"each at most, from {args.data}"
     )
     only = None if args.models is None else {"mlp_pt_mass", *args.models}
-    store = (
-        not args.no_store and only is None
-    )  # a partial run never replaces the results
     about = {
         "data": data_record(args.data),
         "recipes": {
@@ -156,7 +151,7 @@ def main(argv=None) -> int:
             "long width": LONG_WIDTH,
         },
     }
-    scores = run_over_seeds(
+    return run_benchmark(
         "particle_models",
         one_task,
         args,
@@ -164,15 +159,7 @@ def main(argv=None) -> int:
         MODELS,
         about,
         baseline="mlp_pt_mass",
-        store=store,
     )
-    if args.update:
-        described = {key: MODELS[key] for key in args.models}
-        stored = update_results(
-            "particle_models", scores, described, about, list(MODELS)
-        )
-        print(f"stored in {stored}")
-    return exit_status(scores)
 
 
 if __name__ == "__main__":

@@ -48,13 +48,11 @@ from jetlearn.robustness import (
 from over_seeds import (
     add_model_options,
     check_model_options,
-    exit_status,
     held,
     jets_in,
-    run_over_seeds,
+    run_benchmark,
     seed_benchmark_parser,
     trained,
-    update_results,
 )
 
 CHAPTER = BOOK / "50-can-you-trust-it.md"
@@ -200,7 +198,7 @@ def main(argv=None) -> int:
         "recipes": {key: recipe for key, (*_, recipe) in book["MODELS"].items()},
     }
     keys = [*book["MODELS"], CLASSIC] if args.models is None else args.models
-    scores = run_over_seeds(
+    return run_benchmark(
         "robustness",
         one_task,
         args,
@@ -208,14 +206,8 @@ def main(argv=None) -> int:
         models,
         about,
         baseline="mlp_pt_mass",
-        store=not args.no_store and args.models is None,
         data=data,
     )
-    if args.update:
-        described = {key: models[key] for key in args.models}
-        stored = update_results("robustness", scores, described, about, list(models))
-        print(f"stored in {stored}")
-    return exit_status(scores)
 
 
 if __name__ == "__main__":
