@@ -429,10 +429,15 @@ def _usage_error(message: str):
 
 
 def tasks_of(
-    name: str, args: argparse.Namespace, keys: list, data: tuple | None = None
+    name: str,
+    args: argparse.Namespace,
+    keys: list | Callable[[int], list],
+    data: tuple | None = None,
 ) -> list[Task]:
     """One Task per seed of --seeds and per key (a model key, or a tuple of keys that
-    one task scores together), in the order of the rows: seeds, then keys."""
+    one task scores together), in the order of the rows: seeds, then keys. `keys` may
+    be a function of the seed, for a benchmark that repeats only some of its models on
+    every seed."""
     data = tuple(str(Path(path).resolve()) for path in (data or (args.data,)))
     own = TRAINED == _OWN_TRAINED
     return [
@@ -445,7 +450,7 @@ def tasks_of(
             trained=None if own else str(TRAINED),
         )
         for seed in args.seeds
-        for key in keys
+        for key in (keys(seed) if callable(keys) else keys)
     ]
 
 
@@ -453,7 +458,7 @@ def run_over_seeds(
     name: str,
     one_task: Callable,
     args: argparse.Namespace,
-    keys: list,
+    keys: list | Callable[[int], list],
     models: dict,
     about: dict,
     baseline: str,
@@ -526,7 +531,7 @@ def run_benchmark(
     name: str,
     one_task: Callable,
     args: argparse.Namespace,
-    keys: list,
+    keys: list | Callable[[int], list],
     models: dict,
     about: dict,
     baseline: str,
