@@ -29,16 +29,19 @@ Usage (from the repository root):
 """
 
 import functools
+import hashlib
 import math
 import os
 import resource
 import sys
 import time
 import types
+from pathlib import Path
 
 import numpy as np
 import torch
 
+from jetimages.schema import constituents_path
 from jetlearn import streaming
 from jetlearn.kept import code_digest, save_whole, training_key
 from jetlearn.results import data_record
@@ -198,6 +201,16 @@ def held_arrays(path: str, names: list, blocks: list) -> dict:
     )
 
 
+def file_checksums(images_path: str) -> dict[str, str]:
+    """{file name: SHA-256 of its bytes} of both files of a dataset, as `sha256sum`
+    prints them (make large-data checks them against benchmarks/large-dataset.sha256)."""
+    checksums = {}
+    for path in (Path(images_path), constituents_path(images_path)):
+        with open(path, "rb") as file:
+            checksums[path.name] = hashlib.file_digest(file, "sha256").hexdigest()
+    return checksums
+
+
 @functools.cache
 def data_digest(path: str) -> str:
     """One digest of both files of the dataset (their contents, not their bytes)."""
@@ -317,15 +330,17 @@ def main(argv=None) -> int:
     first, models = args.seeds[0], args.models or list(MODELS)
 
     def keys(seed: int) -> list[str]:
+        # the largest first: on a cluster, the long trainings start early
         return [
             key_of(model, size)
-            for size in sorted(args.sizes)
+            for size in sorted(args.sizes, reverse=True)
             if seed == first or size <= args.repeat_up_to
             for model in models
         ]
 
     about = {
         "data": data_record(args.data),
+        "data files": file_checksums(args.data),
         "split": {"test jets": TEST_JETS, "validation jets": VALIDATION_JETS},
         "recipes": {key: model_recipe(key)[3] for key in models},
         "epochs": {

@@ -6,6 +6,7 @@ that: the stored recipes must be the chapters' recipes, and every stored model m
 number of parameters that the chapter's code gives it today."""
 
 import functools
+from pathlib import Path
 
 import pytest
 
@@ -127,6 +128,37 @@ def test_robustness_results_match_the_chapter():
     assert set(networks) <= set(stored.index.unique("model")), RERUN.format(
         name="robustness"
     )
+
+
+def test_learning_curve_results_match_the_chapters(cnn_book):
+    """The learning curves' models are the chapters' (recipes, sizes) and their data the
+    larger dataset whose checksums are committed (it is not: make large-data)."""
+    book = {**cnn_book, **chapter_namespace(BOOK / "41-attention.md")}
+    stored = load_results("learning_curves")
+    rerun = RERUN.format(name="learning_curves")
+    particles = book["particle_chapter"]
+    assert stored.attrs["recipes"] == {
+        "mlp": book["MLP_RECIPE"],
+        "mlp_pt_mass": book["MLP_RECIPE"],
+        "cnn3_pt_mass": cnn_book["RECIPE"],
+        "pfn": particles["RECIPE"],
+        "transformer": book["ATTENTION_RECIPE"],
+    }, rerun
+    count = book["count_parameters"]
+    today = {
+        "mlp": count(book["FeatureMLP"]()),
+        "mlp_pt_mass": count(book["FeatureMLP"](n_features=18)),
+        "cnn3_pt_mass": count(cnn_book["BranchedCNN"](in_channels=3, n_numbers=2)),
+        "pfn": count(particles["ParticleFlowNetwork"]()),
+        "transformer": count(book["JetTransformer"]()),
+    }
+    for key, n in stored_parameters("learning_curves").items():
+        assert n == today[key.rsplit(" ", 1)[0]], f"{key} changed; {rerun}"
+    committed = (BOOK.parent / "benchmarks" / "large-dataset.sha256").read_text()
+    checksums = dict(line.split()[::-1] for line in committed.splitlines())
+    assert stored.attrs["data files"] == {
+        Path(name).name: digest for name, digest in checksums.items()
+    }, rerun
 
 
 @pytest.mark.parametrize(

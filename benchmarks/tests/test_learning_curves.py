@@ -81,12 +81,13 @@ def test_a_run_stores_each_point_and_a_second_run_loads_its_trainings(
     points = [(row["seed"], row["model"]) for row in stored["rows"]]
     models = list(curves.MODELS)
     assert points == [
-        *[(1, f"{model} {size}") for size in (1000, 2000) for model in models],
+        *[(1, f"{model} {size}") for size in (2000, 1000) for model in models],
         *[(2, f"{model} 1000") for model in models],
     ]
     assert {row["training jets"] for row in stored["rows"]} == {1000, 2000}
     assert all(0 < row["peak memory (GB)"] < 4 for row in stored["rows"])
     assert stored["split"] == {"test jets": 1000, "validation jets": 1000}
+    assert set(stored["data files"]) == {"jet-images.h5", "jet-constituents.h5"}
     assert stored["models"]["pfn 2000"]["label"] == "PFN"
 
     assert curves.main(arguments) == 0
