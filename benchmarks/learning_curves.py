@@ -1,4 +1,4 @@
-"""How much more jets buy: the book's four networks trained on 5 000 to 280 000 jets of a
+"""How much more jets buy: the book's networks trained on 5 000 to 280 000 jets of a
 larger dataset, scored on the same test jets at every size.
 
 The models are those the book compares on the same information (MODELS): chapter 31's fair
