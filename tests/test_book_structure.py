@@ -157,6 +157,7 @@ MADE_BY_COMMANDS = (
     "screenshots/",
     "deep-learning-intro-for-hep/_build/",
     "benchmarks/.trained/",  # the benchmarks' cache of trained models
+    "large-data/",  # make large-data: the learning curves' dataset, which git does not keep
 )
 README_PATH = re.compile(
     r"`([\w.-]+(?:/[\w.-]*)+)`"
