@@ -461,7 +461,7 @@ def run_over_seeds(
     keys: list | Callable[[int], list],
     models: dict,
     about: dict,
-    baseline: str,
+    baseline: str | None,
     store: bool = True,
     data: tuple | None = None,
 ) -> pd.DataFrame:
@@ -534,7 +534,7 @@ def run_benchmark(
     keys: list | Callable[[int], list],
     models: dict,
     about: dict,
-    baseline: str,
+    baseline: str | None,
     data: tuple | None = None,
 ) -> int:
     """run_over_seeds, storing the whole run unless --no-store or --models was given (a
