@@ -152,11 +152,24 @@ def _quiet_local_cluster():
     import dask
     from distributed.utils import get_mp_context
 
-    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+    # Dask's nannies give their workers MALLOC_TRIM_THRESHOLD_, which stops glibc from
+    # adapting its mmap threshold: PyTorch's tensors of every batch are then mapped and
+    # unmapped anew, and a training step took 1.8 times as long (README.md, "Benchmarks
+    # on a Dask cluster"). These workers keep glibc's default.
+    environ = dask.config.get("distributed.nanny.pre-spawn-environ")
+    environ = {
+        key: str(value)
+        for key, value in environ.items()
+        if key != "MALLOC_TRIM_THRESHOLD_"
+    }
+    settings = {
+        "distributed.worker.multiprocessing-method": "forkserver",
+        "distributed.nanny.pre-spawn-environ": environ,
+    }
+    with dask.config.set(settings):
         get_mp_context()  # sets what the server imports once for all workers
         # what a LocalCluster sets before it starts a worker process, and the log level
-        environ = dask.config.get("distributed.nanny.pre-spawn-environ")
-        environ = {key: str(value) for key, value in environ.items()}
+        environ = dict(environ)
         environ["DASK_LOGGING__DISTRIBUTED"] = "critical"
         # the process that frees the workers' semaphores: silent if this one is killed
         environ["PYTHONWARNINGS"] = "ignore:resource_tracker:UserWarning"
