@@ -15,10 +15,12 @@ blocks, and a training of N jets reads the first N / 1 000 of them, so that the 
 one seed are nested. The seed also sets the initial weights and the batches. The inputs
 are scaled with at most STATISTICS_JETS of the training jets.
 
-A training never holds its training jets in memory: its batches stream from the HDF5 files
-(jetlearn.streaming.BlockStream), so the largest size needs no more memory than a small
-one; every row records the process's peak memory so far. Small trainings get more epochs
-(epochs_for), so that no size is cut short by a budget of steps meant for 64 000 jets.
+A training holds at most one read of its training jets in memory (32 blocks of 1 000 jets):
+its batches stream from the HDF5 files (jetlearn.streaming.BlockStream), so the largest size
+needs no more memory than 32 000 jets; every row records the process's peak memory so far. Small trainings get more epochs
+(epochs_for): up to FLOOR_JETS jets every training takes the steps of its recipe on FLOOR_JETS
+jets (fewer than the recipe takes on the book's 64 000), so that the smallest sets are not
+cut short by their few batches per epoch; from there on the epochs are the recipe's.
 Trainings are kept in benchmarks/.trained/ like the other benchmarks' (an interrupted run
 starts again where it stopped). No pass/fail.
 
