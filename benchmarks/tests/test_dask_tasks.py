@@ -12,6 +12,7 @@ be; `--dask local` starts the same LocalCluster (jetimages.dask_backend.quiet_cl
 import contextlib
 import importlib
 import json
+import os
 import pickle
 import socket
 
@@ -215,3 +216,13 @@ def test_cluster_options_that_cannot_work_give_one_line(
             error = capsys.readouterr().err
             assert stop.value.code == 2
             assert error.startswith(message) and error.count("\n") == 1
+
+
+def test_local_workers_keep_the_default_malloc(address):
+    """--dask local leaves out Dask's MALLOC_TRIM_THRESHOLD_, under which a PyTorch
+    training step took 1.8 times as long (README.md, "Benchmarks on a Dask cluster")."""
+    from distributed import Client
+
+    with Client(address) as client:
+        seen = client.run(os.environ.get, "MALLOC_TRIM_THRESHOLD_")
+    assert len(seen) == 2 and set(seen.values()) == {None}
